@@ -1,0 +1,1 @@
+"""What readers produce, and what it means: protocols, reads, grades, marks, agreement."""
