@@ -16,7 +16,15 @@ class GradeInline(admin.TabularInline):
 
 class MarkInline(GradeInline):
     model = Mark
-    readonly_fields = ["site", "kind", "sop_instance_uid", "frame", "image_xy", "box_xyxy", "patient_lps"]
+    readonly_fields = [
+        "site",
+        "kind",
+        "sop_instance_uid",
+        "frame",
+        "image_xy",
+        "box_xyxy",
+        "patient_lps",
+    ]
 
 
 @admin.register(Read)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from grading import serializers as s
 from grading import services
 from grading.models import CaseTruth, Read, ReadStatus
 from grading.selectors import read_content
@@ -23,6 +24,12 @@ from readerstudy.audit.services import Actor
 from readerstudy.studies.models import Assignment
 from readerstudy.studies.permissions import ANALYSTS, COORDINATOR, study_for
 from readerstudy.studies.selectors import reader_assignments
+
+
+def valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class NoStoreMixin:
@@ -40,34 +47,24 @@ def _assignment(request, code: str) -> Assignment:
     return assignment
 
 
-def _status(assignment: Assignment) -> str:
-    read = getattr(assignment, "read", None)
-    return read.status if read else "not_started"
-
-
 class WorklistApi(NoStoreMixin, APIView):
+    @extend_schema(responses=s.WorklistItemOutput(many=True))
     def get(self, request):
-        assignments = reader_assignments(request.user).select_related("read").order_by(
-            "session__study__slug", "session__number", "position"
+        assignments = list(
+            reader_assignments(request.user)
+            .select_related("read")
+            .order_by("session__study__slug", "session__number", "position")
         )
-        return Response(
-            [
-                {
-                    "code": a.code,
-                    "study": a.session.study.slug,
-                    "session": a.session.number,
-                    "arm": a.session.arm,
-                    "position": a.position,
-                    "status": _status(a),
-                }
-                for a in assignments
-            ]
-        )
+        for assignment in assignments:
+            read = getattr(assignment, "read", None)
+            assignment.read_status = read.status if read else "not_started"
+        return Response(s.WorklistItemOutput(assignments, many=True).data)
 
 
 class AssignmentDetailApi(NoStoreMixin, APIView):
     """The case payload: what the reading page needs, and nothing that could unblind."""
 
+    @extend_schema(responses=s.AssignmentCaseOutput)
     def get(self, request, code):
         assignment = _assignment(request, code)
         read = services.read_open(actor=Actor(user=request.user), assignment=assignment)
@@ -75,93 +72,97 @@ class AssignmentDetailApi(NoStoreMixin, APIView):
         study_uid = case.study_instance_uid
         series = [
             {
-                "series_instance_uid": s.series_instance_uid,
-                "label": s.label,
-                "instances": s.instances.count(),
+                "series_instance_uid": series.series_instance_uid,
+                "label": series.label,
+                "instances": series.instances.count(),
                 "metadata_url": request.build_absolute_uri(
-                    reverse("wado-series-metadata", args=[study_uid, s.series_instance_uid])
+                    reverse("wado-series-metadata", args=[study_uid, series.series_instance_uid])
                 ),
             }
-            for s in case.series.order_by("number", "id")
+            for series in case.series.order_by("number", "id")
         ]
-        return Response(
-            {
-                "code": assignment.code,
-                "study": assignment.session.study.slug,
-                "session": assignment.session.number,
-                "arm": assignment.session.arm,
-                "position": assignment.position,
-                "status": read.status,
-                "dicomweb_root": request.build_absolute_uri("/dicomweb"),
-                "study_instance_uid": study_uid,
-                "series": series,
-                "protocol": assignment.session.study.protocol.definition,
-                "draft": read.draft,
-                "submitted": read_content(read) if read.status == ReadStatus.SUBMITTED else None,
-                # The AI overlay arrives with the DL reader; an unaided arm never carries it.
-                "ai_output": None,
-            }
-        )
+        payload = {
+            "code": assignment.code,
+            "study": assignment.session.study.slug,
+            "session": assignment.session.number,
+            "arm": assignment.session.arm,
+            "position": assignment.position,
+            "status": read.status,
+            "dicomweb_root": request.build_absolute_uri("/dicomweb"),
+            "study_instance_uid": study_uid,
+            "series": series,
+            "protocol": assignment.session.study.protocol.definition,
+            "draft": read.draft,
+            "submitted": read_content(read) if read.status == ReadStatus.SUBMITTED else None,
+            # The AI overlay arrives with the DL reader; an unaided arm never carries it.
+            "ai_output": None,
+        }
+        return Response(s.AssignmentCaseOutput(payload).data)
 
 
 class DraftApi(NoStoreMixin, APIView):
-    class Input(serializers.Serializer):
-        draft = serializers.JSONField()
-
-    @extend_schema(request=Input, responses={200: OpenApiResponse(description="saved"), 409: OpenApiResponse(description="already submitted")})
+    @extend_schema(
+        request=s.DraftInput,
+        responses={200: s.DraftOutput, 409: OpenApiResponse(description="already submitted")},
+    )
     def put(self, request, code):
         assignment = _assignment(request, code)
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        read = services.read_save_draft(actor=Actor(user=request.user), assignment=assignment, draft=data.validated_data["draft"])
+        data = valid(s.DraftInput, request.data)
+        read = services.read_save_draft(
+            actor=Actor(user=request.user), assignment=assignment, draft=data["draft"]
+        )
         return Response({"status": read.status, "saved": True})
 
 
-class SubmitInput(serializers.Serializer):
-    grades = serializers.ListField(child=serializers.DictField(), help_text="one {site, grade|null, not_assessable_reason} per protocol site")
-    marks = serializers.ListField(child=serializers.DictField(), required=False, default=list, help_text="{site, kind, sop_instance_uid, frame, image_xy, box_xyxy}")
-    active_seconds = serializers.FloatField(required=False, allow_null=True)
+def _read_payload(read: Read) -> dict:
+    assignment = read.assignment
+    return {
+        "code": assignment.code,
+        "study": assignment.session.study.slug,
+        "session": assignment.session.number,
+        "status": read.status,
+        "submitted_at": read.submitted_at,
+        **read_content(read),
+    }
 
 
 class SubmitApi(NoStoreMixin, APIView):
     @extend_schema(
-        request=SubmitInput,
+        request=s.ReadSubmitInput,
         responses={
-            201: OpenApiResponse(description="read stored"),
-            200: OpenApiResponse(description="the same read was already stored"),
+            201: s.ReadOutput,
+            200: OpenApiResponse(s.ReadOutput, description="the same read was already stored"),
             400: OpenApiResponse(description="invalid grades or marks"),
             409: OpenApiResponse(description="already submitted with different content"),
         },
     )
     def post(self, request, code):
         assignment = _assignment(request, code)
-        data = SubmitInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        outcome = services.read_submit(actor=Actor(user=request.user), assignment=assignment, payload=dict(data.validated_data))
-        body = {"code": assignment.code, "status": outcome.read.status, "submitted_at": outcome.read.submitted_at, **read_content(outcome.read)}
-        return Response(body, status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK)
-
-
-class MyReadsApi(NoStoreMixin, APIView):
-    def get(self, request):
-        reads = Read.objects.filter(
-            assignment__in=reader_assignments(request.user), status=ReadStatus.SUBMITTED
-        ).select_related("assignment__session__study").prefetch_related("grades", "marks")
+        data = valid(s.ReadSubmitInput, request.data)
+        outcome = services.read_submit(
+            actor=Actor(user=request.user), assignment=assignment, payload=dict(data)
+        )
         return Response(
-            [
-                {
-                    "code": r.assignment.code,
-                    "study": r.assignment.session.study.slug,
-                    "session": r.assignment.session.number,
-                    "submitted_at": r.submitted_at,
-                    **read_content(r),
-                }
-                for r in reads.order_by("submitted_at")
-            ]
+            s.ReadOutput(_read_payload(outcome.read)).data,
+            status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
 
 
-def _read_output(read: Read) -> dict:
+class MyReadsApi(NoStoreMixin, APIView):
+    @extend_schema(responses=s.ReadOutput(many=True))
+    def get(self, request):
+        reads = (
+            Read.objects.filter(
+                assignment__in=reader_assignments(request.user), status=ReadStatus.SUBMITTED
+            )
+            .select_related("assignment__session__study")
+            .prefetch_related("grades", "marks")
+            .order_by("submitted_at")
+        )
+        return Response(s.ReadOutput([_read_payload(r) for r in reads], many=True).data)
+
+
+def _study_read_payload(read: Read) -> dict:
     a = read.assignment
     return {
         "id": read.id,
@@ -183,6 +184,7 @@ def _read_output(read: Read) -> dict:
 
 
 class StudyReadListApi(APIView):
+    @extend_schema(responses=s.StudyReadOutput(many=True))
     def get(self, request, slug):
         study = study_for(request.user, slug, ANALYSTS)
         reads = (
@@ -195,34 +197,31 @@ class StudyReadListApi(APIView):
             reads = reads.filter(assignment__session__number=request.query_params["session"])
         if "reader" in request.query_params:
             reads = reads.filter(assignment__reader__name=request.query_params["reader"])
-        return Response([_read_output(r) for r in reads])
+        return Response(s.StudyReadOutput([_study_read_payload(r) for r in reads], many=True).data)
 
 
 class ReadAmendApi(APIView):
-    class Input(SubmitInput):
-        reason = serializers.CharField()
-
-    @extend_schema(request=Input)
+    @extend_schema(request=s.ReadAmendInput, responses=s.StudyReadOutput)
     def post(self, request, slug, read_id):
         study = study_for(request.user, slug, COORDINATOR)
         read = Read.objects.filter(pk=read_id, assignment__session__study=study).first()
         if read is None:
             raise NotFound("No such read in this study.")
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = dict(data.validated_data)
+        payload = dict(valid(s.ReadAmendInput, request.data))
         reason = payload.pop("reason")
-        read = services.read_amend(actor=Actor(user=request.user), read=read, payload=payload, reason=reason)
-        return Response(_read_output(read))
+        read = services.read_amend(
+            actor=Actor(user=request.user), read=read, payload=payload, reason=reason
+        )
+        return Response(s.StudyReadOutput(_study_read_payload(read)).data)
 
 
 class TruthApi(APIView):
+    @extend_schema(responses=s.TruthOutput(many=True))
     def get(self, request, slug):
         study = study_for(request.user, slug, ANALYSTS)
-        rows = CaseTruth.objects.filter(case__study=study).select_related("case").order_by("case_id", "site")
-        return Response(
-            [
-                {"case": t.case.code, "site": t.site, "grade": t.grade, "keypoint_lps": t.keypoint_lps, "source": t.source}
-                for t in rows
-            ]
+        rows = (
+            CaseTruth.objects.filter(case__study=study)
+            .select_related("case")
+            .order_by("case_id", "site")
         )
+        return Response(s.TruthOutput(rows, many=True).data)

@@ -32,7 +32,9 @@ class InstanceGeometry:
     column_spacing: float  # PixelSpacing[1]: distance between columns
 
     @classmethod
-    def from_dicom_json(cls, meta: dict, *, rows: int, columns: int, frames: int) -> InstanceGeometry:
+    def from_dicom_json(
+        cls, meta: dict, *, rows: int, columns: int, frames: int
+    ) -> InstanceGeometry:
         def values(tag: str) -> list[float]:
             return [float(v) for v in meta.get(tag, {}).get("Value", [])]
 
@@ -92,7 +94,9 @@ def normalise_grades(spec: ProtocolSpec, grades: Any) -> list[dict]:
         if value is None:
             if not spec.allow_not_assessable:
                 errors.setdefault(key, []).append("this protocol requires a grade on every site")
-        elif isinstance(value, bool) or not isinstance(value, int) or value not in spec.grade_values:
+        elif (
+            isinstance(value, bool) or not isinstance(value, int) or value not in spec.grade_values
+        ):
             errors.setdefault(key, []).append(f"grade must be one of {list(spec.grade_values)}")
         if reason is not None and (not isinstance(reason, str) or len(reason) > 200):
             errors.setdefault(key, []).append("not_assessable_reason must be text ≤ 200 chars")
@@ -158,7 +162,11 @@ def normalise_marks(
         if geo is None:
             errors.setdefault(key, []).append("sop_instance_uid is not an image of this case")
             continue
-        if isinstance(frame, bool) or not isinstance(frame, int) or not 1 <= frame <= geo.number_of_frames:
+        if (
+            isinstance(frame, bool)
+            or not isinstance(frame, int)
+            or not 1 <= frame <= geo.number_of_frames
+        ):
             errors.setdefault(key, []).append(f"frame must be 1..{geo.number_of_frames}")
         xy = item.get("image_xy")
         if not (isinstance(xy, list) and len(xy) == 2):
@@ -171,7 +179,11 @@ def normalise_marks(
             errors.setdefault(key, []).append("image_xy lies outside the image")
         box = item.get("box_xyxy")
         if kind == "box":
-            if not (isinstance(box, list) and len(box) == 4 and all(_number(v, key, {}) is not None for v in box)):
+            if not (
+                isinstance(box, list)
+                and len(box) == 4
+                and all(_number(v, key, {}) is not None for v in box)
+            ):
                 errors.setdefault(key, []).append("a box needs box_xyxy [col0, row0, col1, row1]")
             elif not (box[0] <= col <= box[2] and box[1] <= row <= box[3]):
                 errors.setdefault(key, []).append("image_xy must be the box centre, inside the box")
@@ -196,7 +208,9 @@ def normalise_marks(
 
 def check_required_marks(spec: ProtocolSpec, grades: list[dict], marks: list[dict]) -> None:
     marked = {mark["site"] for mark in marks}
-    missing = [g["site"] for g in grades if spec.mark_required(g["grade"]) and g["site"] not in marked]
+    missing = [
+        g["site"] for g in grades if spec.mark_required(g["grade"]) and g["site"] not in marked
+    ]
     if missing:
         threshold = spec.marks_required_from_grade
         rule = "every site" if threshold == 0 else f"every site graded {threshold} or higher"
@@ -209,5 +223,7 @@ def check_required_marks(spec: ProtocolSpec, grades: list[dict], marks: list[dic
 
 def content_digest(grades: list[dict], marks: list[dict]) -> str:
     """SHA-256 of the canonical content: what makes two submissions "the same"."""
-    canonical = json.dumps({"grades": grades, "marks": marks}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {"grades": grades, "marks": marks}, sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -67,7 +67,8 @@ class Grade(models.Model):
     read = models.ForeignKey(Read, on_delete=models.PROTECT, related_name="grades")
     site = models.CharField(max_length=64)
     grade = models.SmallIntegerField(null=True, blank=True)
-    not_assessable_reason = models.CharField(max_length=200, null=True, blank=True)
+    # Null, not "": model readers distinguish "no reason given" from an empty string.
+    not_assessable_reason = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     probabilities = models.JSONField(null=True, blank=True)  # model readers: one per grade
     detection_score = models.FloatField(null=True, blank=True)
 

@@ -38,7 +38,10 @@ class SubmitOutcome:
 def _require_readable(assignment: Assignment) -> None:
     study = assignment.session.study
     if study.state != StudyState.OPEN:
-        raise Conflict(f"The study is {study.state}; reads are accepted only while it is open.", code="study_not_open")
+        raise Conflict(
+            f"The study is {study.state}; reads are accepted only while it is open.",
+            code="study_not_open",
+        )
     if not assignment.session.is_open:
         raise Conflict(
             f"Session {assignment.session.number} opens at {assignment.session.opens_at:%Y-%m-%d %H:%M} UTC.",
@@ -95,13 +98,17 @@ def read_open(*, actor: Actor, assignment: Assignment) -> Read:
 def read_save_draft(*, actor: Actor, assignment: Assignment, draft: Any) -> Read:
     """Autosave the form state. Drafts are not validated against the protocol until submit."""
     if not isinstance(draft, dict):
-        raise ApplicationError("A draft must be a JSON object.", fields={"draft": ["must be an object"]})
+        raise ApplicationError(
+            "A draft must be a JSON object.", fields={"draft": ["must be an object"]}
+        )
     if len(repr(draft)) > MAX_DRAFT_BYTES:
         raise ApplicationError("The draft is too large.", fields={"draft": ["too large"]})
     read = read_open(actor=actor, assignment=assignment)
     read = Read.objects.select_for_update().get(pk=read.pk)
     if read.status == ReadStatus.SUBMITTED:
-        raise Conflict("This read is already submitted; drafts can no longer change.", code="submitted")
+        raise Conflict(
+            "This read is already submitted; drafts can no longer change.", code="submitted"
+        )
     read.draft = draft
     read.save(update_fields=["draft"])
     return read
@@ -153,7 +160,11 @@ def read_amend(*, actor: Actor, read: Read, payload: dict, reason: str) -> Read:
         raise ApplicationError(
             "An amendment needs a reason.", code="reason_required", fields={"reason": ["required"]}
         )
-    read = Read.objects.select_for_update().select_related("assignment__session__study").get(pk=read.pk)
+    read = (
+        Read.objects.select_for_update()
+        .select_related("assignment__session__study")
+        .get(pk=read.pk)
+    )
     study = read.assignment.session.study
     if study.state == StudyState.LOCKED:
         raise Conflict("The study is locked; reads are frozen for analysis.", code="locked")

@@ -13,11 +13,15 @@ from readerstudy.studies.selectors import reader_assignments
 @never_cache
 @login_required
 def home(request):
-    assignments = reader_assignments(request.user).select_related("read").order_by(
-        "session__study__slug", "session__number", "position"
+    assignments = (
+        reader_assignments(request.user)
+        .select_related("read")
+        .order_by("session__study__slug", "session__number", "position")
     )
     roles: dict[str, list[str]] = {}
-    for slug, role in Membership.objects.filter(user=request.user).values_list("study__slug", "role"):
+    for slug, role in Membership.objects.filter(user=request.user).values_list(
+        "study__slug", "role"
+    ):
         roles.setdefault(slug, []).append(role)
     worklist = [
         {

@@ -73,7 +73,9 @@ class Cast:
         return self.beta.readers["reader_b1"]
 
 
-def build_study(tmp_path: Path, slug: str, reader_names: list[str], patients: list[str]) -> StudyCast:
+def build_study(
+    tmp_path: Path, slug: str, reader_names: list[str], patients: list[str]
+) -> StudyCast:
     from django.contrib.auth import get_user_model
 
     from readerstudy.imaging.services import dicom_import
@@ -84,13 +86,17 @@ def build_study(tmp_path: Path, slug: str, reader_names: list[str], patients: li
     statistician = users.create_user(f"stat_{slug}", password="pw-statistician")
     coord = Actor(user=coordinator)
     study = services.study_create(actor=coord, slug=slug, name=f"Study {slug}")
-    services.membership_add(actor=coord, study=study, username=statistician.username, role="statistician")
+    services.membership_add(
+        actor=coord, study=study, username=statistician.username, role="statistician"
+    )
     readers = {}
     for name in reader_names:
         readers[name] = users.create_user(name, password=f"pw-{name}")
         services.reader_add_human(actor=coord, study=study, username=name)
     reference_user = users.create_user(f"ref_{slug}", password="pw-reference")
-    reference = services.reader_add_human(actor=coord, study=study, username=reference_user.username)
+    reference = services.reader_add_human(
+        actor=coord, study=study, username=reference_user.username
+    )
     services.reference_designate(actor=coord, study=study, reader=reference)
     source = tmp_path / f"dicom-{slug}"
     for patient in patients:
@@ -98,8 +104,12 @@ def build_study(tmp_path: Path, slug: str, reader_names: list[str], patients: li
     report = dicom_import(actor=coord, study=study, paths=[source])
     assert not report.rejected, report.rejected
     now = timezone.now()
-    open_session = services.session_create(actor=coord, study=study, number=1, opens_at=now - timedelta(days=1), seed=11)
-    future_session = services.session_create(actor=coord, study=study, number=2, opens_at=now + timedelta(days=28), seed=22)
+    open_session = services.session_create(
+        actor=coord, study=study, number=1, opens_at=now - timedelta(days=1), seed=11
+    )
+    future_session = services.session_create(
+        actor=coord, study=study, number=2, opens_at=now + timedelta(days=28), seed=22
+    )
     services.session_assign(actor=coord, session=open_session)
     services.session_assign(actor=coord, session=future_session)
     services.study_transition(actor=coord, study=study, to_state="open")

@@ -16,7 +16,9 @@ from tests.dicom_tests.builders import pixel_values, synthetic_mr, to_bytes
 UID_ROOT = "1.2.826.0.1.3680043.8.498"
 
 
-def case_datasets(patient: str, *, slices: int = 3, rows: int = 16, columns: int = 16) -> list[Dataset]:
+def case_datasets(
+    patient: str, *, slices: int = 3, rows: int = 16, columns: int = 16
+) -> list[Dataset]:
     """One patient's sagittal series; UIDs and PHI derive from ``patient``."""
     number = sum(ord(c) * 31**i for i, c in enumerate(patient)) % 10**9
     study_uid = f"{UID_ROOT}.5.{number}"

@@ -4,75 +4,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CaseTruth',
+            name="CaseTruth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site', models.CharField(max_length=64)),
-                ('grade', models.SmallIntegerField()),
-                ('keypoint_lps', models.JSONField(blank=True, null=True)),
-                ('source', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("site", models.CharField(max_length=64)),
+                ("grade", models.SmallIntegerField()),
+                ("keypoint_lps", models.JSONField(blank=True, null=True)),
+                ("source", models.CharField(max_length=100)),
             ],
         ),
         migrations.CreateModel(
-            name='Grade',
+            name="Grade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site', models.CharField(max_length=64)),
-                ('grade', models.SmallIntegerField(blank=True, null=True)),
-                ('not_assessable_reason', models.CharField(blank=True, max_length=200, null=True)),
-                ('probabilities', models.JSONField(blank=True, null=True)),
-                ('detection_score', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("site", models.CharField(max_length=64)),
+                ("grade", models.SmallIntegerField(blank=True, null=True)),
+                ("not_assessable_reason", models.CharField(blank=True, max_length=200, null=True)),
+                ("probabilities", models.JSONField(blank=True, null=True)),
+                ("detection_score", models.FloatField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['read', 'id'],
+                "ordering": ["read", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GradingProtocol',
+            name="GradingProtocol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('template', models.CharField(blank=True, max_length=64)),
-                ('definition', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("template", models.CharField(blank=True, max_length=64)),
+                ("definition", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Mark',
+            name="Mark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('site', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('point', 'Point'), ('box', 'Box')], default='point', max_length=8)),
-                ('sop_instance_uid', models.CharField(max_length=64)),
-                ('frame', models.PositiveIntegerField(default=1)),
-                ('image_xy', models.JSONField()),
-                ('box_xyxy', models.JSONField(blank=True, null=True)),
-                ('patient_lps', models.JSONField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("site", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("point", "Point"), ("box", "Box")], default="point", max_length=8
+                    ),
+                ),
+                ("sop_instance_uid", models.CharField(max_length=64)),
+                ("frame", models.PositiveIntegerField(default=1)),
+                ("image_xy", models.JSONField()),
+                ("box_xyxy", models.JSONField(blank=True, null=True)),
+                ("patient_lps", models.JSONField()),
             ],
             options={
-                'ordering': ['read', 'id'],
+                "ordering": ["read", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Read',
+            name="Read",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('opened_at', models.DateTimeField()),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('active_seconds', models.FloatField(blank=True, null=True)),
-                ('draft', models.JSONField(blank=True, null=True)),
-                ('content_sha256', models.CharField(blank=True, max_length=64)),
-                ('provenance', models.JSONField(blank=True, null=True)),
-                ('amendment_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("active_seconds", models.FloatField(blank=True, null=True)),
+                ("draft", models.JSONField(blank=True, null=True)),
+                ("content_sha256", models.CharField(blank=True, max_length=64)),
+                ("provenance", models.JSONField(blank=True, null=True)),
+                ("amendment_count", models.PositiveIntegerField(default=0)),
             ],
         ),
     ]

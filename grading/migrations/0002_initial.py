@@ -5,53 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grading', '0001_initial'),
-        ('studies', '0001_initial'),
+        ("grading", "0001_initial"),
+        ("studies", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='casetruth',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='truth', to='studies.case'),
+            model_name="casetruth",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="truth", to="studies.case"
+            ),
         ),
         migrations.AddField(
-            model_name='read',
-            name='assignment',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='read', to='studies.assignment'),
+            model_name="read",
+            name="assignment",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="read",
+                to="studies.assignment",
+            ),
         ),
         migrations.AddField(
-            model_name='mark',
-            name='read',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='grading.read'),
+            model_name="mark",
+            name="read",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="marks", to="grading.read"
+            ),
         ),
         migrations.AddField(
-            model_name='grade',
-            name='read',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grades', to='grading.read'),
+            model_name="grade",
+            name="read",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grades",
+                to="grading.read",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casetruth',
-            constraint=models.UniqueConstraint(fields=('case', 'site'), name='truth_unique_site'),
+            model_name="casetruth",
+            constraint=models.UniqueConstraint(fields=("case", "site"), name="truth_unique_site"),
         ),
         migrations.AddConstraint(
-            model_name='read',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'draft'), ('submitted_at__isnull', True)), models.Q(('status', 'submitted'), ('submitted_at__isnull', False)), _connector='OR'), name='read_submitted_has_time'),
+            model_name="read",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "draft"), ("submitted_at__isnull", True)),
+                    models.Q(("status", "submitted"), ("submitted_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="read_submitted_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.CheckConstraint(condition=models.Q(('frame__gte', 1)), name='mark_frame_one_based'),
+            model_name="mark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("frame__gte", 1)), name="mark_frame_one_based"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.UniqueConstraint(fields=('read', 'site'), name='grade_unique_site'),
+            model_name="grade",
+            constraint=models.UniqueConstraint(fields=("read", "site"), name="grade_unique_site"),
         ),
         migrations.AddConstraint(
-            model_name='grade',
-            constraint=models.CheckConstraint(condition=models.Q(('grade__isnull', True), ('grade__gte', 0), _connector='OR'), name='grade_non_negative'),
+            model_name="grade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("grade__isnull", True), ("grade__gte", 0), _connector="OR"),
+                name="grade_non_negative",
+            ),
         ),
     ]

@@ -30,7 +30,9 @@ NO_STORE = "private, no-store"
 
 
 def _error(status: int, message: str) -> JsonResponse:
-    response = JsonResponse({"error": {"code": str(status), "message": message, "fields": {}}}, status=status)
+    response = JsonResponse(
+        {"error": {"code": str(status), "message": message, "fields": {}}}, status=status
+    )
     response["Cache-Control"] = NO_STORE
     return response
 
@@ -124,7 +126,9 @@ def qido_studies(request: HttpRequest) -> HttpResponse:
 
 @dicomweb_view
 def qido_series(request: HttpRequest, study_uid: str) -> HttpResponse:
-    series = _visible_series(request, study_uid).annotate(n=Count("instances")).order_by("number", "id")
+    series = (
+        _visible_series(request, study_uid).annotate(n=Count("instances")).order_by("number", "id")
+    )
     payload = []
     seen = set()
     for item in series:
@@ -141,14 +145,19 @@ def qido_series(request: HttpRequest, study_uid: str) -> HttpResponse:
                 "00201209": _element("IS", item.n),
             }
         )
-    if not payload and not image_visible_cases(request.user).filter(study_instance_uid=study_uid).exists():
+    if (
+        not payload
+        and not image_visible_cases(request.user).filter(study_instance_uid=study_uid).exists()
+    ):
         raise Http404
     return _json(_paginate(request, payload))
 
 
 @dicomweb_view
 def qido_instances(request: HttpRequest, study_uid: str, series_uid: str) -> HttpResponse:
-    instances = list(_visible_instances(request, study_uid, series_uid).order_by("instance_number", "id"))
+    instances = list(
+        _visible_instances(request, study_uid, series_uid).order_by("instance_number", "id")
+    )
     if not instances:
         raise Http404
     payload = [
@@ -167,7 +176,9 @@ def qido_instances(request: HttpRequest, study_uid: str, series_uid: str) -> Htt
     return _json(_paginate(request, payload))
 
 
-def _with_bulkdata_uri(request: HttpRequest, instance: Instance, study_uid: str, series_uid: str) -> dict:
+def _with_bulkdata_uri(
+    request: HttpRequest, instance: Instance, study_uid: str, series_uid: str
+) -> dict:
     metadata = dict(instance.metadata)
     base = request.build_absolute_uri(
         f"/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{instance.sop_instance_uid}"
@@ -178,15 +189,23 @@ def _with_bulkdata_uri(request: HttpRequest, instance: Instance, study_uid: str,
 
 @dicomweb_view
 def wado_series_metadata(request: HttpRequest, study_uid: str, series_uid: str) -> HttpResponse:
-    instances = list(_visible_instances(request, study_uid, series_uid).order_by("instance_number", "id"))
+    instances = list(
+        _visible_instances(request, study_uid, series_uid).order_by("instance_number", "id")
+    )
     if not instances:
         raise Http404
     return _json([_with_bulkdata_uri(request, i, study_uid, series_uid) for i in instances])
 
 
 @dicomweb_view
-def wado_instance_metadata(request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str) -> HttpResponse:
-    instance = _visible_instances(request, study_uid, series_uid).filter(sop_instance_uid=instance_uid).first()
+def wado_instance_metadata(
+    request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str
+) -> HttpResponse:
+    instance = (
+        _visible_instances(request, study_uid, series_uid)
+        .filter(sop_instance_uid=instance_uid)
+        .first()
+    )
     if instance is None:
         raise Http404
     return _json([_with_bulkdata_uri(request, instance, study_uid, series_uid)])
@@ -214,7 +233,10 @@ def _accepts_native_frames(request: HttpRequest) -> bool:
             )
             media = params.get("type", '"application/octet-stream"').strip('"')
             syntax = params.get("transfer-syntax", "*").strip('"')
-            if media in ("application/octet-stream", "*/*") and syntax in ("*", EXPLICIT_VR_LITTLE_ENDIAN):
+            if media in ("application/octet-stream", "*/*") and syntax in (
+                "*",
+                EXPLICIT_VR_LITTLE_ENDIAN,
+            ):
                 return True
     return False
 
@@ -246,7 +268,9 @@ def _frame_numbers(text: str, limit: int) -> list[int]:
 
 
 @dicomweb_view
-def wado_frames(request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str, frames: str) -> HttpResponse:
+def wado_frames(
+    request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str, frames: str
+) -> HttpResponse:
     row = (
         _visible_instances(request, study_uid, series_uid)
         .filter(sop_instance_uid=instance_uid)
@@ -261,21 +285,31 @@ def wado_frames(request: HttpRequest, study_uid: str, series_uid: str, instance_
     if cached := _not_modified(request, etag):
         return cached
     if not _accepts_native_frames(request):
-        return _error(406, f"Frames are available as application/octet-stream, transfer syntax {EXPLICIT_VR_LITTLE_ENDIAN}.")
+        return _error(
+            406,
+            f"Frames are available as application/octet-stream, transfer syntax {EXPLICIT_VR_LITTLE_ENDIAN}.",
+        )
     bodies = []
     with open(settings.BLINDED_STORE / path, "rb") as handle:
         for number in numbers:
             handle.seek(offset + (number - 1) * frame_length)
             bodies.append(handle.read(frame_length))
-    response = _multipart(bodies, f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}")
+    response = _multipart(
+        bodies, f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
+    )
     response["ETag"] = etag
     response["Cache-Control"] = PIXEL_CACHE
     return response
 
 
-def _instance_file(request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str) -> Instance:
+def _instance_file(
+    request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str
+) -> Instance:
     instance = (
-        _visible_instances(request, study_uid, series_uid).filter(sop_instance_uid=instance_uid).only("path", "sha256").first()
+        _visible_instances(request, study_uid, series_uid)
+        .filter(sop_instance_uid=instance_uid)
+        .only("path", "sha256")
+        .first()
     )
     if instance is None:
         raise Http404
@@ -283,7 +317,9 @@ def _instance_file(request: HttpRequest, study_uid: str, series_uid: str, instan
 
 
 @dicomweb_view
-def wado_instance(request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str) -> HttpResponse:
+def wado_instance(
+    request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str
+) -> HttpResponse:
     instance = _instance_file(request, study_uid, series_uid, instance_uid)
     etag = f'"{instance.sha256[:40]}"'
     if cached := _not_modified(request, etag):
@@ -311,7 +347,9 @@ def wado_uri(request: HttpRequest) -> HttpResponse:
     etag = f'"{instance.sha256[:40]}"'
     if cached := _not_modified(request, etag):
         return cached
-    response = FileResponse(open(settings.BLINDED_STORE / instance.path, "rb"), content_type="application/dicom")
+    response = FileResponse(
+        open(settings.BLINDED_STORE / instance.path, "rb"), content_type="application/dicom"
+    )
     response["ETag"] = etag
     response["Cache-Control"] = PIXEL_CACHE
     return response

@@ -16,7 +16,9 @@ class Series(models.Model):
     class Meta:
         ordering = ["case", "number", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "series_instance_uid"], name="series_unique_uid")
+            models.UniqueConstraint(
+                fields=["case", "series_instance_uid"], name="series_unique_uid"
+            )
         ]
         indexes = [models.Index(fields=["series_instance_uid"])]
 
@@ -47,7 +49,9 @@ class Instance(models.Model):
     class Meta:
         ordering = ["series", "instance_number", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["series", "sop_instance_uid"], name="instance_unique_uid")
+            models.UniqueConstraint(
+                fields=["series", "sop_instance_uid"], name="instance_unique_uid"
+            )
         ]
         indexes = [models.Index(fields=["sop_instance_uid"])]
 

@@ -128,6 +128,16 @@ def _collect(paths: list[Path], report: ImportReport) -> list[_Accepted]:
 def _group_by_patient(files: list[_Accepted], report: ImportReport) -> dict[str, list[_Accepted]]:
     by_study: dict[str, list[_Accepted]] = defaultdict(list)
     for item in files:
+        if not patient_key(item.dataset):
+            # Without any identity the file cannot be placed in a case; never guess.
+            report.rejected.append(
+                Rejection(
+                    item.name,
+                    "no_patient_identity",
+                    "It has no PatientID, name or birth date, so its patient is unknown.",
+                )
+            )
+            continue
         by_study[study_key(item.dataset)].append(item)
     by_patient: dict[str, list[_Accepted]] = defaultdict(list)
     for items in by_study.values():
@@ -183,13 +193,21 @@ def _import_case(
             if created:
                 case.full_clean()
             present = set(
-                Instance.objects.filter(series__case=case).values_list("sop_instance_uid", flat=True)
+                Instance.objects.filter(series__case=case).values_list(
+                    "sop_instance_uid", flat=True
+                )
             )
             labels: dict[str, str] = {}
             series_rows: dict[str, Series] = {s.series_instance_uid: s for s in case.series.all()}
             added: dict[str, int] = defaultdict(int)
             n_present = 0
-            for item in sorted(items, key=lambda i: (str(i.dataset.SeriesInstanceUID), int(i.dataset.get("InstanceNumber") or 0))):
+            for item in sorted(
+                items,
+                key=lambda i: (
+                    str(i.dataset.SeriesInstanceUID),
+                    int(i.dataset.get("InstanceNumber") or 0),
+                ),
+            ):
                 original_series = str(item.dataset.SeriesInstanceUID)
                 if original_series not in labels:
                     labels[original_series] = series_label(item.dataset)
@@ -209,7 +227,12 @@ def _import_case(
                         frame_of_reference_uid=blinded.get("FrameOfReferenceUID", ""),
                     )
                     series_rows[series.series_instance_uid] = series
-                relative = Path(str(study.pk), case.code, series.series_instance_uid, f"{blinded.SOPInstanceUID}.dcm")
+                relative = Path(
+                    str(study.pk),
+                    case.code,
+                    series.series_instance_uid,
+                    f"{blinded.SOPInstanceUID}.dcm",
+                )
                 target = settings.BLINDED_STORE / relative
                 info = write_blinded(blinded, target)
                 written.append(target)
@@ -295,5 +318,9 @@ def dicom_import(
                 truth=truth,
             )
         )
-        logger.info("imported case %s (%d instances)", report.cases[-1].code, report.cases[-1].instances_added)
+        logger.info(
+            "imported case %s (%d instances)",
+            report.cases[-1].code,
+            report.cases[-1].instances_added,
+        )
     return report

@@ -11,7 +11,9 @@ def _transition(to_state):
     def action(modeladmin, request, queryset):
         for study in queryset:
             try:
-                services.study_transition(actor=Actor(user=request.user), study=study, to_state=to_state)
+                services.study_transition(
+                    actor=Actor(user=request.user), study=study, to_state=to_state
+                )
             except ApplicationError as exc:
                 modeladmin.message_user(request, f"{study}: {exc.message}", messages.ERROR)
             else:

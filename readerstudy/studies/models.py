@@ -51,7 +51,9 @@ class Case(models.Model):
     case_set = models.CharField(
         max_length=32,
         default="internal",
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Use lower-case letters, digits, - and _.")],
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Use lower-case letters, digits, - and _.")
+        ],
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -147,7 +149,9 @@ class Assignment(models.Model):
     ``code`` is new in every session, so a reader cannot link two reads of the same case.
     """
 
-    session = models.ForeignKey(ReadingSession, on_delete=models.PROTECT, related_name="assignments")
+    session = models.ForeignKey(
+        ReadingSession, on_delete=models.PROTECT, related_name="assignments"
+    )
     reader = models.ForeignKey(Reader, on_delete=models.PROTECT, related_name="assignments")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
     position = models.PositiveIntegerField()

@@ -200,7 +200,10 @@ def reader_add_model(
     _require_not_locked(study)
     existing = Reader.objects.filter(study=study, name=name).first()
     if existing:
-        if existing.kind != ReaderKind.MODEL or (existing.model_version, existing.weights_sha256) != (
+        if existing.kind != ReaderKind.MODEL or (
+            existing.model_version,
+            existing.weights_sha256,
+        ) != (
             model_version,
             weights_sha256,
         ):
@@ -286,7 +289,9 @@ def session_create(
     return session
 
 
-def reader_permutation(*, session: ReadingSession, reader: Reader, case_ids: list[int]) -> list[int]:
+def reader_permutation(
+    *, session: ReadingSession, reader: Reader, case_ids: list[int]
+) -> list[int]:
     """The reader's case order in a session: a shuffle seeded by (session seed, reader).
 
     Deterministic, so the stored positions can be re-derived and checked from the recorded
@@ -351,9 +356,7 @@ def session_assign(
                 "seed": session.seed,
                 "count": len(created),
                 # reader, case code, position, assignment code: enough to rebuild every order.
-                "assignments": [
-                    [a.reader.name, a.case.code, a.position, a.code] for a in created
-                ],
+                "assignments": [[a.reader.name, a.case.code, a.position, a.code] for a in created],
             },
         )
     return created

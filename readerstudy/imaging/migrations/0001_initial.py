@@ -5,67 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('studies', '0001_initial'),
+        ("studies", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('series_instance_uid', models.CharField(max_length=64)),
-                ('label', models.CharField(max_length=32)),
-                ('number', models.IntegerField(blank=True, null=True)),
-                ('modality', models.CharField(default='MR', max_length=8)),
-                ('frame_of_reference_uid', models.CharField(blank=True, max_length=64)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='series', to='studies.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("series_instance_uid", models.CharField(max_length=64)),
+                ("label", models.CharField(max_length=32)),
+                ("number", models.IntegerField(blank=True, null=True)),
+                ("modality", models.CharField(default="MR", max_length=8)),
+                ("frame_of_reference_uid", models.CharField(blank=True, max_length=64)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="series",
+                        to="studies.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'number', 'id'],
+                "ordering": ["case", "number", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Instance',
+            name="Instance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sop_instance_uid', models.CharField(max_length=64)),
-                ('sop_class_uid', models.CharField(max_length=64)),
-                ('instance_number', models.IntegerField(blank=True, null=True)),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('size', models.BigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('transfer_syntax_uid', models.CharField(max_length=64)),
-                ('pixel_data_offset', models.BigIntegerField()),
-                ('pixel_data_length', models.BigIntegerField()),
-                ('number_of_frames', models.PositiveIntegerField(default=1)),
-                ('frame_length', models.BigIntegerField()),
-                ('rows', models.PositiveIntegerField()),
-                ('columns', models.PositiveIntegerField()),
-                ('metadata', models.JSONField()),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='instances', to='imaging.series')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sop_instance_uid", models.CharField(max_length=64)),
+                ("sop_class_uid", models.CharField(max_length=64)),
+                ("instance_number", models.IntegerField(blank=True, null=True)),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("size", models.BigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("transfer_syntax_uid", models.CharField(max_length=64)),
+                ("pixel_data_offset", models.BigIntegerField()),
+                ("pixel_data_length", models.BigIntegerField()),
+                ("number_of_frames", models.PositiveIntegerField(default=1)),
+                ("frame_length", models.BigIntegerField()),
+                ("rows", models.PositiveIntegerField()),
+                ("columns", models.PositiveIntegerField()),
+                ("metadata", models.JSONField()),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="instances",
+                        to="imaging.series",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['series', 'instance_number', 'id'],
+                "ordering": ["series", "instance_number", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='series',
-            index=models.Index(fields=['series_instance_uid'], name='imaging_ser_series__02012f_idx'),
+            model_name="series",
+            index=models.Index(
+                fields=["series_instance_uid"], name="imaging_ser_series__02012f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='series',
-            constraint=models.UniqueConstraint(fields=('case', 'series_instance_uid'), name='series_unique_uid'),
+            model_name="series",
+            constraint=models.UniqueConstraint(
+                fields=("case", "series_instance_uid"), name="series_unique_uid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='instance',
-            index=models.Index(fields=['sop_instance_uid'], name='imaging_ins_sop_ins_42c9d9_idx'),
+            model_name="instance",
+            index=models.Index(fields=["sop_instance_uid"], name="imaging_ins_sop_ins_42c9d9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='instance',
-            constraint=models.UniqueConstraint(fields=('series', 'sop_instance_uid'), name='instance_unique_uid'),
+            model_name="instance",
+            constraint=models.UniqueConstraint(
+                fields=("series", "sop_instance_uid"), name="instance_unique_uid"
+            ),
         ),
     ]

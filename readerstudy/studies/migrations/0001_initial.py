@@ -2,124 +2,287 @@
 
 import django.core.validators
 import django.db.models.deletion
-import readerstudy.studies.codes
 from django.conf import settings
 from django.db import migrations, models
 
+import readerstudy.studies.codes
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grading', '0001_initial'),
+        ("grading", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reader',
+            name="Reader",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('human', 'Human'), ('model', 'Model')], max_length=8)),
-                ('name', models.CharField(max_length=100)),
-                ('model_version', models.CharField(blank=True, max_length=64)),
-                ('weights_sha256', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reader_roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("human", "Human"), ("model", "Model")], max_length=8
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("model_version", models.CharField(blank=True, max_length=64)),
+                ("weights_sha256", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reader_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Study',
+            name="Study",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('locked', 'Locked')], default='draft', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('protocol', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='studies', to='grading.gradingprotocol')),
-                ('reference_reader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='studies.reader')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("locked", "Locked")],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "protocol",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="studies",
+                        to="grading.gradingprotocol",
+                    ),
+                ),
+                (
+                    "reference_reader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="studies.reader",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'studies',
+                "verbose_name_plural": "studies",
             },
         ),
         migrations.CreateModel(
-            name='ReadingSession',
+            name="ReadingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('arm', models.CharField(choices=[('unaided', 'Unaided'), ('ai_assisted', 'AI-assisted')], default='unaided', max_length=16)),
-                ('opens_at', models.DateTimeField()),
-                ('seed', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='studies.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "arm",
+                    models.CharField(
+                        choices=[("unaided", "Unaided"), ("ai_assisted", "AI-assisted")],
+                        default="unaided",
+                        max_length=16,
+                    ),
+                ),
+                ("opens_at", models.DateTimeField()),
+                ("seed", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="studies.study",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['study', 'number'],
+                "ordering": ["study", "number"],
             },
         ),
         migrations.AddField(
-            model_name='reader',
-            name='study',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='readers', to='studies.study'),
+            model_name="reader",
+            name="study",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="readers",
+                to="studies.study",
+            ),
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=readerstudy.studies.codes.new_case_code, editable=False, max_length=16)),
-                ('patient_pseudonym', models.CharField(max_length=32)),
-                ('study_instance_uid', models.CharField(max_length=64)),
-                ('case_set', models.CharField(default='internal', max_length=32, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9_-]*$', 'Use lower-case letters, digits, - and _.')])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='studies.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        default=readerstudy.studies.codes.new_case_code,
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                ("patient_pseudonym", models.CharField(max_length=32)),
+                ("study_instance_uid", models.CharField(max_length=64)),
+                (
+                    "case_set",
+                    models.CharField(
+                        default="internal",
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9_-]*$", "Use lower-case letters, digits, - and _."
+                            )
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="studies.study",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('code', models.CharField(default=readerstudy.studies.codes.new_assignment_code, editable=False, max_length=16, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='studies.case')),
-                ('reader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='studies.reader')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='studies.readingsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "code",
+                    models.CharField(
+                        default=readerstudy.studies.codes.new_assignment_code,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="studies.case",
+                    ),
+                ),
+                (
+                    "reader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="studies.reader",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="studies.readingsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session__number', 'position'],
-                'indexes': [models.Index(fields=['reader', 'session', 'position'], name='studies_ass_reader__38d8d1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('session', 'reader', 'case'), name='assignment_unique_case'), models.UniqueConstraint(fields=('session', 'reader', 'position'), name='assignment_unique_position')],
+                "ordering": ["session__number", "position"],
+                "indexes": [
+                    models.Index(
+                        fields=["reader", "session", "position"],
+                        name="studies_ass_reader__38d8d1_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("session", "reader", "case"), name="assignment_unique_case"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("session", "reader", "position"), name="assignment_unique_position"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='readingsession',
-            constraint=models.UniqueConstraint(fields=('study', 'number'), name='session_unique_number'),
+            model_name="readingsession",
+            constraint=models.UniqueConstraint(
+                fields=("study", "number"), name="session_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reader',
-            constraint=models.UniqueConstraint(fields=('study', 'name'), name='reader_unique_name'),
+            model_name="reader",
+            constraint=models.UniqueConstraint(fields=("study", "name"), name="reader_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='reader',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('study', 'user'), name='reader_unique_user'),
+            model_name="reader",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("study", "user"),
+                name="reader_unique_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reader',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'human'), ('user__isnull', False)), models.Q(('kind', 'model'), ('user__isnull', True)), _connector='OR'), name='reader_human_has_user_model_has_none'),
+            model_name="reader",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "human"), ("user__isnull", False)),
+                    models.Q(("kind", "model"), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="reader_human_has_user_model_has_none",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['study_instance_uid'], name='studies_cas_study_i_57ab95_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["study_instance_uid"], name="studies_cas_study_i_57ab95_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('study', 'code'), name='case_unique_code'),
+            model_name="case",
+            constraint=models.UniqueConstraint(fields=("study", "code"), name="case_unique_code"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('study', 'patient_pseudonym'), name='case_unique_patient'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                fields=("study", "patient_pseudonym"), name="case_unique_patient"
+            ),
         ),
     ]

@@ -1,0 +1,60 @@
+# ReaderStudy: `make demo` runs the demo, `make test` runs the tests. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-sqlite test-postgres lint format install bench clean-demo
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+var/uid_key:
+	@mkdir -p var
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > var/uid_key.tmp && chmod 600 var/uid_key.tmp && mv -n var/uid_key.tmp var/uid_key; rm -f var/uid_key.tmp
+	@echo "Generated the pseudonymisation key var/uid_key (keep it: re-imports depend on it)."
+
+demo: $(STAMP) var/uid_key
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo --if-empty
+	@$(BIN)/python manage.py demo_logins
+	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it. Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/gunicorn readerstudy.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - & \
+	  wait
+
+test: $(STAMP) lint
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest -m "not postgres" -q
+
+test-postgres: $(STAMP)
+	tests/with_postgres.sh $(BIN)/python -m pytest -m postgres -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/dicomweb.py
+
+clean-demo:
+	rm -rf var/readerstudy.sqlite3* var/media var/staticfiles
