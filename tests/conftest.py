@@ -134,3 +134,27 @@ def cast(db, tmp_path) -> Cast:
     beta = build_study(tmp_path, "beta", ["reader_b1"], ["p3"])
     outsider = get_user_model().objects.create_user("outsider", password="pw-outsider")
     return Cast(alpha=alpha, beta=beta, outsider=outsider)
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_stay_on_during_postgres_tests(request):
+    """Keep the append-only triggers armed in every PostgreSQL test, yet let teardown flush.
+
+    Django empties the database after a transactional test with TRUNCATE, which the audit
+    table's trigger refuses (as it should for the app). Only for that flush, this session
+    switches triggers off (``session_replication_role = replica``, a superuser-only setting
+    the app's runtime role never has); every test starts with them on again.
+    """
+    if "postgres" not in request.keywords:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so it tears down last
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")

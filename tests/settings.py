@@ -12,3 +12,5 @@ os.environ.setdefault("READERSTUDY_VAR_DIR", tempfile.mkdtemp(prefix="readerstud
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-secret-" + "x" * 30)
 
 from readerstudy.settings import *  # noqa: E402,F403
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is absent)

@@ -1,0 +1,327 @@
+"""WADO-RS frame throughput: our DICOMweb views under gunicorn against Orthanc, same run.
+
+Imports phantom studies through the services (coordinator, reader ``bench_reader`` assigned
+to every case in an open session of an open study), serves the project with gunicorn
+(2 workers x 4 threads, SQLite) and starts Orthanc 1.10 with its DICOMweb plugin on a
+private config, uploading the *same blinded files* from our store. Then every instance's
+frame 1 is fetched over HTTP, ``--passes`` times per client, by 1 and by 4 concurrent
+clients (threads, one ``requests.Session`` each), from both servers.
+
+    .venv/bin/python bench/dicomweb.py [--studies 6] [--passes 2] [--clients 1 4] [--profile]
+
+If Orthanc is not installed the Orthanc column is skipped (apt-get install orthanc
+orthanc-dicomweb). The project goal is >= 3x Orthanc's frames/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import _setup  # noqa: E402
+
+# What cornerstone's wadors loader sends; Orthanc 1.10 / plugin 1.7 answers 400 to
+# dicomweb-client's default (no transfer-syntax) but accepts this one (handbook imaging §5).
+FRAME_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
+GOAL = 3.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    study: str
+    series: str
+    instance: str
+    path: Path  # the blinded file in our store
+    frame_length: int
+
+    @property
+    def rel_url(self) -> str:
+        return f"studies/{self.study}/series/{self.series}/instances/{self.instance}/frames/1"
+
+
+@dataclass
+class Peer:
+    name: str
+    base: str  # DICOMweb root, ending in "/"
+    headers: dict
+
+
+@dataclass
+class Result:
+    server: str
+    clients: int
+    requests: int
+    seconds: float
+    bytes: int
+    client_cpu: float  # client-process CPU seconds per wall second (max = cores)
+
+    @property
+    def fps(self) -> float:
+        return self.requests / self.seconds
+
+
+def set_up_study(studies: list) -> tuple[str, list[Frame]]:
+    """Import the phantom into an open study readable by ``bench_reader``; returns its token."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from readerstudy.audit.services import Actor
+    from readerstudy.imaging.models import Instance
+    from readerstudy.imaging.services import dicom_import
+    from readerstudy.studies import services
+
+    users = get_user_model().objects
+    coordinator = users.create_user("bench_coordinator", password="x")
+    actor = Actor(user=coordinator)
+    study = services.study_create(actor=actor, slug="bench", name="Bench")
+    reader_user = users.create_user("bench_reader", password="x")
+    reader = services.reader_add_human(actor=actor, study=study, username="bench_reader")
+    users.create_user("bench_reference", password="x")
+    reference = services.reader_add_human(actor=actor, study=study, username="bench_reference")
+    services.reference_designate(actor=actor, study=study, reader=reference)
+    start = time.perf_counter()
+    report = dicom_import(actor=actor, study=study, paths=[s.dicom_dir for s in studies])
+    if report.rejected:
+        raise RuntimeError(f"import rejected files: {report.rejected[:3]}")
+    print(
+        f"import: {report.instances_added} instances in {len(report.cases)} cases "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+    session = services.session_create(
+        actor=actor, study=study, number=1, opens_at=timezone.now() - timedelta(days=1), seed=1
+    )
+    services.session_assign(actor=actor, session=session, readers=[reader])
+    services.study_transition(actor=actor, study=study, to_state="open")
+    token = Token.objects.get_or_create(user=reader_user)[0].key
+    rows = (
+        Instance.objects.filter(series__case__study=study)
+        .order_by("series__case_id", "series__number", "instance_number", "id")
+        .values_list(
+            "series__case__study_instance_uid",
+            "series__series_instance_uid",
+            "sop_instance_uid",
+            "path",
+            "frame_length",
+        )
+    )
+    frames = [Frame(s, se, i, settings.BLINDED_STORE / p, n) for s, se, i, p, n in rows]
+    return token, frames
+
+
+def upload_to_orthanc(base: str, frames: list[Frame]) -> None:
+    import requests
+
+    start = time.perf_counter()
+    with requests.Session() as session:
+        for frame in frames:
+            response = session.post(f"{base}/instances", data=frame.path.read_bytes(), timeout=30)
+            response.raise_for_status()
+    stats = requests.get(f"{base}/statistics", timeout=10).json()
+    if int(stats["CountInstances"]) != len(frames):
+        raise RuntimeError(f"Orthanc holds {stats['CountInstances']} of {len(frames)} instances")
+    print(
+        f"orthanc: uploaded {len(frames)} blinded instances by REST POST /instances "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[bytes]:
+    """The part bodies of a multipart/related response."""
+    params = dict(
+        part.strip().split("=", 1) for part in content_type.split(";")[1:] if "=" in part
+    )
+    boundary = params["boundary"].strip('"').encode()
+    parts = []
+    for chunk in body.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        _headers, _, payload = chunk.partition(b"\r\n\r\n")
+        parts.append(payload[:-2] if payload.endswith(b"\r\n") else payload)
+    return parts
+
+
+def verify_same_bytes(peers: list[Peer], frame: Frame) -> None:
+    """Both servers must return the frame bytes that pydicom reads from the stored file."""
+    import requests
+    from pydicom import dcmread
+
+    expected = dcmread(frame.path).PixelData[: frame.frame_length]
+    for peer in peers:
+        response = requests.get(
+            peer.base + frame.rel_url, headers={**peer.headers, "Accept": FRAME_ACCEPT}, timeout=30
+        )
+        response.raise_for_status()
+        parts = multipart_parts(response.headers["Content-Type"], response.content)
+        if parts != [expected]:
+            sizes = [len(p) for p in parts]
+            raise RuntimeError(
+                f"{peer.name}: frame 1 of {frame.instance} differs from the stored pixel data "
+                f"(parts {sizes}, expected one of {len(expected)} bytes)"
+            )
+    print(
+        f"verified: {' and '.join(p.name for p in peers)} return identical frame bytes "
+        f"({len(expected)} B, = pydicom PixelData) for a sample instance"
+    )
+
+
+def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int) -> Result:
+    """Each client fetches frame 1 of every instance ``passes`` times (own start offset)."""
+    import requests
+
+    headers = {**peer.headers, "Accept": FRAME_ACCEPT}
+    urls = [peer.base + frame.rel_url for frame in frames]
+    barrier = threading.Barrier(clients + 1)
+    totals = [0] * clients
+    errors: list[str] = []
+
+    def client(index: int) -> None:
+        shift = index * len(urls) // clients
+        mine = (urls[shift:] + urls[:shift]) * passes
+        with requests.Session() as session:
+            for url in mine[:8]:  # warm the connection and the server's worker
+                session.get(url, headers=headers, timeout=60)
+            barrier.wait()
+            received = 0
+            for url in mine:
+                response = session.get(url, headers=headers, timeout=60)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {url}: {response.text[:200]}")
+                    break
+                received += len(response.content)
+            totals[index] = received
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    cpu, start = time.process_time(), time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    if errors:
+        raise RuntimeError(f"{peer.name}: {len(errors)} failed request(s), first: {errors[0]}")
+    requests_made = clients * passes * len(urls)
+    return Result(peer.name, clients, requests_made, seconds, sum(totals), cpu / seconds)
+
+
+def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
+    """Per-request cost of the frames view without HTTP: Django test client, same settings."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    headers = {"HTTP_ACCEPT": FRAME_ACCEPT, "HTTP_AUTHORIZATION": f"Token {token}"}
+    urls = [f"/dicomweb/{frame.rel_url}" for frame in frames]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(urls[0], **headers)
+    assert response.status_code == 200, response.content[:200]
+    n = min(len(urls), 300)
+    for url in urls[:20]:
+        client.get(url, **headers)
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for url in urls[:n]:
+        client.get(url, **headers)
+    if profiler:
+        profiler.disable()
+    per_request = (time.perf_counter() - start) / n * 1000
+    print(
+        f"\nin-process (Django test client, no HTTP, 1 thread): {per_request:.2f} ms per frame "
+        f"request{' under cProfile' if profiler else ''}; {len(queries)} SQL queries per request:"
+    )
+    for query in queries.captured_queries:
+        print(f"  [{float(query['time']) * 1000:.2f} ms] {query['sql'][:160]}")
+    if profiler:
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative")
+        stats.print_stats(25)
+        print(out.getvalue())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=int, default=6, help="phantom studies (default 6)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--passes", type=int, default=2, help="loops over all frames per client")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--profile", action="store_true", help="cProfile the frames view")
+    args = parser.parse_args()
+    _setup.install_signal_handlers()
+
+    with _setup.django_env() as env:
+        studies = _setup.generate_phantom(args.studies, args.seed, env.root / "phantom")
+        token, frames = set_up_study(studies)
+        from django.db import connections
+
+        connections.close_all()  # gunicorn's workers open their own
+        missing = _setup.orthanc_available()
+        results: list[Result] = []
+        with _setup.gunicorn(env.root, workers=2, threads=4) as ours_base:
+            peers = [Peer("ours", f"{ours_base}/dicomweb/", {"Authorization": f"Token {token}"})]
+            if missing:
+                print(f"orthanc: skipped, {missing}")
+            orthanc_cm = contextlib.nullcontext() if missing else _setup.orthanc(env.root)
+            with orthanc_cm as orthanc_base:
+                if orthanc_base:
+                    upload_to_orthanc(orthanc_base, frames)
+                    peers.append(Peer("orthanc", f"{orthanc_base}/dicom-web/", {}))
+                verify_same_bytes(peers, frames[len(frames) // 2])
+                print(
+                    f"\nfetching frame 1 of {len(frames)} instances, {args.passes} passes per "
+                    f"client (2 cores shared by servers and clients)"
+                )
+                for clients in args.clients:
+                    for peer in peers:
+                        results.append(fetch(peer, frames, clients, args.passes))
+                        r = results[-1]
+                        print(f"  {r.server:<8} {clients} client(s): {r.fps:7.1f} frames/s")
+        report(results)
+        in_process_profile(token, frames, args.profile)
+    return 0
+
+
+def report(results: list[Result]) -> None:
+    print(
+        f"\n{'server':<8} {'clients':>7} {'requests':>8} {'seconds':>8} {'frames/s':>9} "
+        f"{'MB/s':>7} {'client CPU':>10}"
+    )
+    for r in results:
+        print(
+            f"{r.server:<8} {r.clients:>7} {r.requests:>8} {r.seconds:>8.2f} {r.fps:>9.1f} "
+            f"{r.bytes / r.seconds / 1e6:>7.1f} {r.client_cpu:>9.0%}"
+        )
+    by_key = {(r.server, r.clients): r for r in results}
+    for clients in sorted({r.clients for r in results}):
+        ours, orthanc = by_key.get(("ours", clients)), by_key.get(("orthanc", clients))
+        if ours and orthanc:
+            ratio = ours.fps / orthanc.fps
+            verdict = "meets" if ratio >= GOAL else "BELOW"
+            print(
+                f"ratio ours/Orthanc, {clients} client(s): {ratio:.2f}x "
+                f"({verdict} the >= {GOAL:.0f}x goal)"
+            )
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; temporary files and servers were cleaned up", file=sys.stderr)
+        sys.exit(130)
