@@ -87,7 +87,7 @@ def django_env() -> Iterator[BenchEnv]:
     """
     with temp_dir() as root:
         var = root / "var"
-        var.mkdir()
+        (var / "staticfiles").mkdir(parents=True)  # WhiteNoise warns when STATIC_ROOT is missing
         database = root / "bench.sqlite3"
         os.environ.update(
             {
