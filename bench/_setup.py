@@ -146,8 +146,7 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float, log: Path) -> N
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(
-                f"{proc.args[0]} exited with {proc.returncode} before it was ready:\n"
-                + tail(log)
+                f"{proc.args[0]} exited with {proc.returncode} before it was ready:\n" + tail(log)
             )
         try:
             requests.get(url, timeout=1)

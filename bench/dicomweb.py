@@ -55,6 +55,7 @@ class Peer:
     name: str
     base: str  # DICOMweb root, ending in "/"
     headers: dict
+    expect: int = 200  # the floor row expects 401
 
 
 @dataclass
@@ -140,9 +141,7 @@ def upload_to_orthanc(base: str, frames: list[Frame]) -> None:
 
 def multipart_parts(content_type: str, body: bytes) -> list[bytes]:
     """The part bodies of a multipart/related response."""
-    params = dict(
-        part.strip().split("=", 1) for part in content_type.split(";")[1:] if "=" in part
-    )
+    params = dict(part.strip().split("=", 1) for part in content_type.split(";")[1:] if "=" in part)
     boundary = params["boundary"].strip('"').encode()
     parts = []
     for chunk in body.split(b"--" + boundary)[1:]:
@@ -197,7 +196,7 @@ def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int) -> Result:
             received = 0
             for url in mine:
                 response = session.get(url, headers=headers, timeout=60)
-                if response.status_code != 200:
+                if response.status_code != peer.expect:
                     errors.append(f"{response.status_code} {url}: {response.text[:200]}")
                     break
                 received += len(response.content)
@@ -219,20 +218,48 @@ def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int) -> Result:
 
 
 def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
-    """Per-request cost of the frames view without HTTP: Django test client, same settings.
+    """Per-request cost of the frames view without HTTP, through Django's WSGI handler.
 
+    Called like gunicorn calls it, so ``close_old_connections`` runs on every request (the
+    test client disconnects it). Shown twice: with the deployed settings, and with a
+    persistent database connection (``CONN_MAX_AGE=None``) as a what-if for the lead.
     Queries are recorded with an execute wrapper (``CaptureQueriesContext`` loses them: the
-    test client's ``request_started`` signal resets the query log).
+    ``request_started`` signal resets the query log).
     """
-    from django.db import connection
-    from django.test import Client
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection, connections
+    from django.db.backends.signals import connection_created
 
-    client = Client()
-    headers = {"HTTP_ACCEPT": FRAME_ACCEPT, "HTTP_AUTHORIZATION": f"Token {token}"}
-    urls = [f"/dicomweb/{frame.rel_url}" for frame in frames]
-    for url in urls[:20]:
-        assert client.get(url, **headers).status_code == 200
-    n = min(len(urls), 300)
+    app = get_wsgi_application()
+    paths = [f"/dicomweb/{frame.rel_url}" for frame in frames]
+    n = min(len(paths), 300)
+
+    def call(path: str) -> str:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_ACCEPT": FRAME_ACCEPT,
+            "HTTP_AUTHORIZATION": f"Token {token}",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http",
+        }
+        status = []
+        response = app(environ, lambda s, headers, exc_info=None: status.append(s))
+        b"".join(response)
+        response.close()
+        return status[0]
+
+    def per_request_ms() -> float:
+        for path in paths[:20]:
+            status = call(path)
+            assert status.startswith("200"), status
+        start = time.perf_counter()
+        for path in paths[:n]:
+            call(path)
+        return (time.perf_counter() - start) / n * 1000
 
     queries: list[tuple[float, str]] = []
 
@@ -249,36 +276,47 @@ def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
         nonlocal connects
         connects += 1
 
-    from django.db.backends.signals import connection_created
-
+    deployed_age = connection.settings_dict["CONN_MAX_AGE"]
     connection_created.connect(count_connect)
     try:
         with connection.execute_wrapper(record):
-            start = time.perf_counter()
-            for url in urls[:n]:
-                client.get(url, **headers)
-            plain = (time.perf_counter() - start) / n * 1000
+            deployed = per_request_ms()
     finally:
         connection_created.disconnect(count_connect)
+    connects_per_request = connects / (n + 20)
+    queries = queries[-n * (len(queries) // (n + 20)) :]
     sql_ms = sum(t for t, _ in queries) / n * 1000
+    connections.close_all()
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    try:
+        persistent = per_request_ms()
+    finally:
+        connections.close_all()
+        connection.settings_dict["CONN_MAX_AGE"] = deployed_age
     print(
-        f"\nin-process (Django test client, no HTTP, 1 thread): {plain:.2f} ms per frame request "
-        f"({1000 / plain:.0f}/s on one core); {len(queries) / n:.1f} SQL queries and "
-        f"{connects / n:.1f} new DB connections per request, {sql_ms:.2f} ms executing SQL."
+        f"\nin-process, Django WSGI handler, no HTTP, 1 thread, {n} frame requests:\n"
+        f"  deployed settings (CONN_MAX_AGE={deployed_age}): {deployed:.2f} ms per request "
+        f"({1000 / deployed:.0f}/s on one core), {connects_per_request:.1f} new DB "
+        f"connection(s) and {len(queries) / n:.1f} SQL queries per request, "
+        f"{sql_ms:.2f} ms executing SQL"
+    )
+    print(
+        f"  what-if, persistent connection (CONN_MAX_AGE=None): {persistent:.2f} ms per request "
+        f"({1000 / persistent:.0f}/s on one core)"
     )
     for elapsed, sql in queries[: len(queries) // n]:
         print(f"  [{elapsed * 1000:.2f} ms] {sql[:150]}{'...' if len(sql) > 150 else ''}")
     if profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        for url in urls[:n]:
-            client.get(url, **headers)
+        for path in paths[:n]:
+            call(path)
         profiler.disable()
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
             stats.print_stats(20)
-            print(f"cProfile, {n} requests, by {order}:")
+            print(f"cProfile (deployed settings), {n} requests, by {order}:")
             print(out.getvalue().split("\n\n", 1)[-1])
 
 
@@ -289,6 +327,12 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=2, help="loops over all frames per client")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--profile", action="store_true", help="cProfile the frames view")
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the unauthenticated 401 row (Django + gunicorn overhead alone)",
+    )
     args = parser.parse_args()
     _setup.install_signal_handlers()
 
@@ -302,6 +346,9 @@ def main() -> int:
         results: list[Result] = []
         with _setup.gunicorn(env.root, workers=2, threads=4) as ours_base:
             peers = [Peer("ours", f"{ours_base}/dicomweb/", {"Authorization": f"Token {token}"})]
+            # Same URLs without credentials: Django + gunicorn + HTTP answering 401, no query
+            # and no file read: the ceiling for any view in this deployment.
+            floor = Peer("ours-401", f"{ours_base}/dicomweb/", {}, expect=401)
             if missing:
                 print(f"orthanc: skipped, {missing}")
             orthanc_cm = contextlib.nullcontext() if missing else _setup.orthanc(env.root)
@@ -310,6 +357,8 @@ def main() -> int:
                     upload_to_orthanc(orthanc_base, frames)
                     peers.append(Peer("orthanc", f"{orthanc_base}/dicom-web/", {}))
                 verify_same_bytes(peers, frames[len(frames) // 2])
+                if args.floor:
+                    peers.insert(1, floor)
                 print(
                     f"\nfetching frame 1 of {len(frames)} instances, {args.passes} passes per "
                     f"client (2 cores shared by servers and clients)"

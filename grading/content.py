@@ -61,6 +61,19 @@ class InstanceGeometry:
             for axis in range(3)
         ]
 
+    @property
+    def normal(self) -> tuple[float, float, float]:
+        r, c = self.row_direction, self.column_direction
+        return (r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0])
+
+    def from_patient(self, point) -> tuple[float, float, float]:
+        """(column, row, distance from the image plane in mm) of a patient-space point."""
+        d = [point[axis] - self.position[axis] for axis in range(3)]
+        column = sum(d[a] * self.row_direction[a] for a in range(3)) / self.column_spacing
+        row = sum(d[a] * self.column_direction[a] for a in range(3)) / self.row_spacing
+        distance = abs(sum(d[a] * n for a, n in enumerate(self.normal)))
+        return column, row, distance
+
 
 def _number(value: Any, name: str, errors: dict) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

@@ -114,17 +114,42 @@ def read_save_draft(*, actor: Actor, assignment: Assignment, draft: Any) -> Read
     return read
 
 
+def _recorded_times(assignment: Assignment, times: tuple | None, now) -> tuple:
+    """Server times, or stated ones for reads made elsewhere (simulated, imported).
+
+    Stated times must fall inside the session window, so backdating cannot move a read
+    before its washout; provenance must say where they came from.
+    """
+    if times is None:
+        return now, now
+    opened_at, submitted_at = times
+    if not (assignment.session.opens_at <= opened_at <= submitted_at <= now):
+        raise ApplicationError("Stated read times must lie between the session opening and now.")
+    return opened_at, submitted_at
+
+
 @transaction.atomic
 def read_submit(
-    *, actor: Actor, assignment: Assignment, payload: dict, provenance: dict | None = None
+    *,
+    actor: Actor,
+    assignment: Assignment,
+    payload: dict,
+    provenance: dict | None = None,
+    times: tuple | None = None,
 ) -> SubmitOutcome:
-    """Submit a read. The same content again → the stored read; other content → 409."""
+    """Submit a read. The same content again → the stored read; other content → 409.
+
+    ``times`` (opened, submitted) replaces the server clock for reads made elsewhere, such as
+    the demo's simulated reads; it requires a ``provenance`` saying so.
+    """
     _require_readable(assignment)
+    if times is not None and not provenance:
+        raise ApplicationError("Stated read times need a provenance record.")
     grades, marks = _validated_content(assignment, payload)
     active_seconds = _active_seconds(payload)
     digest = content_digest(grades, marks)
-    now = timezone.now()
-    read, _ = Read.objects.get_or_create(assignment=assignment, defaults={"opened_at": now})
+    opened_at, now = _recorded_times(assignment, times, timezone.now())
+    read, _ = Read.objects.get_or_create(assignment=assignment, defaults={"opened_at": opened_at})
     # The lock makes concurrent submitters queue here; the second sees the first's result.
     read = Read.objects.select_for_update().get(pk=read.pk)
     if read.status == ReadStatus.SUBMITTED:
@@ -137,6 +162,8 @@ def read_submit(
         )
     _write_content(read, grades, marks)
     read.status = ReadStatus.SUBMITTED
+    if times is not None:
+        read.opened_at = opened_at
     read.submitted_at = now
     read.active_seconds = active_seconds
     read.content_sha256 = digest
@@ -148,7 +175,12 @@ def read_submit(
         action="read.submit",
         obj=read,
         study=assignment.session.study,
-        new={"assignment": assignment.code, "grades": grades, "marks": marks},
+        new={
+            "assignment": assignment.code,
+            "grades": grades,
+            "marks": marks,
+            **({"stated_times": [t.isoformat() for t in times]} if times else {}),
+        },
     )
     return SubmitOutcome(read=read, created=True)
 

@@ -15,7 +15,9 @@ SERIES_SIZES = {"sag_t1": 19, "sag_t2": 19, "ax_t2": 15}
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_a_study_has_three_series_folders_and_a_truth_file_beside_them(study):

@@ -16,8 +16,8 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 CAST = ["coord_alpha", "stat_alpha", "reader_a1", "reader_b1", "outsider", None]
-ANALYSTS = dict(zip(CAST, [200, 200, 403, 404, 404, 401]))
-COORDINATOR = dict(zip(CAST, [200, 403, 403, 404, 404, 401]))
+ANALYSTS = dict(zip(CAST, [200, 200, 403, 404, 404, 401], strict=True))
+COORDINATOR = dict(zip(CAST, [200, 403, 403, 404, 404, 401], strict=True))
 
 
 def _client(username):

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from readerstudy.studies.demo import PEOPLE, password_for
+
+
+class Command(BaseCommand):
+    help = "Print the demo logins."
+
+    def handle(self, *args, **options):
+        self.stdout.write("Demo logins (http://127.0.0.1:8000/):")
+        for username, role in PEOPLE.items():
+            note = " (no reads yet: read in the browser)" if username == "reader1" else ""
+            self.stdout.write(f"  {username:<13} {password_for(username):<20} {role}{note}")
+        self.stdout.write("  model         (no login)           the model reader")
