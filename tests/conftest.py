@@ -8,6 +8,7 @@ this?".
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,9 +37,10 @@ def api():
 
 
 def client_for(user) -> APIClient:
+    """A client logged in by session, the way the browser is (DRF views and DICOMweb alike)."""
     client = APIClient()
     if user is not None:
-        client.force_authenticate(user)
+        client.force_login(user)
     return client
 
 
@@ -137,27 +139,44 @@ def cast(db, tmp_path) -> Cast:
 
 
 @pytest.fixture(autouse=True)
-def _audit_triggers_stay_on_during_postgres_tests(request):
-    """Keep the append-only triggers armed in every PostgreSQL test, yet let teardown flush.
+def _audit_triggers_armed_in_every_test(request):
+    """Keep the append-only triggers armed during every test, yet let teardown flush.
 
-    Django empties the database after a transactional test with TRUNCATE, which the audit
-    table's trigger refuses (as it should for the app). Only for that flush, this session
-    switches triggers off (``session_replication_role = replica``, a superuser-only setting
-    the app's runtime role never has); every test starts with them on again.
+    After a transactional test Django empties the database (DELETE on SQLite, TRUNCATE on
+    PostgreSQL), which the audit table's triggers refuse, as they should for the app. Only for
+    that flush are they set aside: dropped on SQLite (and re-created, idempotently, at the
+    start of each test), or switched off for the session on PostgreSQL with
+    ``session_replication_role = replica``, a superuser-only setting the app never has.
     """
-    if "postgres" not in request.keywords:
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
         yield
         return
     request.getfixturevalue("_django_db_helper")  # set up first, so it tears down last
     from django.db import connection
 
+    triggers = importlib.import_module("readerstudy.audit.migrations.0003_append_only_triggers")
     with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
+        if connection.vendor == "sqlite":
+            for statement in triggers.SQLITE:
+                cursor.execute(statement)
+        else:
+            cursor.execute("SET session_replication_role = DEFAULT")
     yield
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    transactional = (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
         with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
+            if connection.vendor == "sqlite":
+                for statement in triggers.SQLITE_REVERSE:
+                    cursor.execute(statement)
+            else:
+                cursor.execute("SET session_replication_role = replica")
 
 
 def pytest_collection_modifyitems(config, items):

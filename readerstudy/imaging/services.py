@@ -95,6 +95,7 @@ def load_truth_dir(truth_dir: Path | None) -> dict[str, dict]:
     """Phantom truth side-cars, indexed by the original StudyInstanceUID."""
     if truth_dir is None:
         return {}
+    truth_dir = Path(truth_dir)
     if not truth_dir.is_dir():
         raise ApplicationError(f"Truth folder {truth_dir} does not exist.", code="truth")
     truths = {}
@@ -296,7 +297,7 @@ def dicom_import(
     key = uid_key()
     truths = load_truth_dir(truth_dir)
     report = ImportReport()
-    accepted = _collect(paths, report)
+    accepted = _collect([Path(p) for p in paths], report)
     groups = _group_by_patient(accepted, report)
     if report.rejected and not skip_rejected:
         report.aborted = True

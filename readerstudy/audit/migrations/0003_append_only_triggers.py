@@ -9,9 +9,9 @@ from django.db import migrations
 TABLE = "audit_auditevent"
 
 SQLITE = [
-    f"""CREATE TRIGGER {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-    f"""CREATE TRIGGER {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
 ]
 SQLITE_REVERSE = [
