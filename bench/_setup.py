@@ -40,7 +40,9 @@ def _raise_interrupt(signum, frame):  # noqa: ARG001
 
 
 def install_signal_handlers() -> None:
-    """Turn SIGTERM into KeyboardInterrupt so ``finally`` blocks clean up children/temp dirs."""
+    """Turn SIGINT/SIGTERM into KeyboardInterrupt so ``finally`` blocks clean up children and
+    temp dirs (SIGINT too: a shell may start a background job with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
