@@ -189,23 +189,32 @@ def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int) -> Result:
     def client(index: int) -> None:
         shift = index * len(urls) // clients
         mine = (urls[shift:] + urls[:shift]) * passes
-        with requests.Session() as session:
-            for url in mine[:8]:  # warm the connection and the server's worker
-                session.get(url, headers=headers, timeout=60)
-            barrier.wait()
-            received = 0
-            for url in mine:
-                response = session.get(url, headers=headers, timeout=60)
-                if response.status_code != peer.expect:
-                    errors.append(f"{response.status_code} {url}: {response.text[:200]}")
-                    break
-                received += len(response.content)
-            totals[index] = received
+        try:
+            with requests.Session() as session:
+                for url in mine[:8]:  # warm the connection and the server's worker
+                    session.get(url, headers=headers, timeout=60)
+                barrier.wait()
+                received = 0
+                for url in mine:
+                    response = session.get(url, headers=headers, timeout=60)
+                    if response.status_code != peer.expect:
+                        errors.append(f"{response.status_code} {url}: {response.text[:200]}")
+                        return
+                    received += len(response.content)
+                totals[index] = received
+        except threading.BrokenBarrierError:
+            pass
+        except Exception as exc:  # reported by the main thread, not as a thread traceback
+            errors.append(f"{type(exc).__name__}: {exc}")
+            barrier.abort()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass
     cpu, start = time.process_time(), time.perf_counter()
     for thread in threads:
         thread.join()
