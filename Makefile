@@ -26,12 +26,13 @@ demo: $(STAMP) var/uid_key
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty
-	@$(BIN)/python manage.py demo_logins
+	@$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it. Ctrl-C stops both."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker & \
-	  $(BIN)/gunicorn readerstudy.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - & \
-	  wait
+	@# Ctrl-C (or either process ending) stops both; the exit status is 0 on Ctrl-C.
+	@trap 'kill $$web $$worker 2>/dev/null; wait; exit 0' INT TERM; \
+	  $(BIN)/python manage.py db_worker & worker=$$!; \
+	  $(BIN)/gunicorn readerstudy.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - & web=$$!; \
+	  wait -n; kill $$web $$worker 2>/dev/null; wait
 
 test: $(STAMP) lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
