@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import os
 import pstats
 import sys
 import threading
@@ -334,6 +335,7 @@ def main() -> int:
     parser.add_argument("--studies", type=int, default=6, help="phantom studies (default 6)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--passes", type=int, default=2, help="loops over all frames per client")
+    parser.add_argument("--repeat", type=int, default=2, help="repetitions, best kept")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--profile", action="store_true", help="cProfile the frames view")
     parser.add_argument(
@@ -370,16 +372,31 @@ def main() -> int:
                     peers.insert(1, floor)
                 print(
                     f"\nfetching frame 1 of {len(frames)} instances, {args.passes} passes per "
-                    f"client (2 cores shared by servers and clients)"
+                    f"client, best of {args.repeat} (servers and clients share the machine's "
+                    f"{os.cpu_count()} cores)"
                 )
-                for clients in args.clients:
-                    for peer in peers:
-                        results.append(fetch(peer, frames, clients, args.passes))
-                        r = results[-1]
-                        print(f"  {r.server:<8} {clients} client(s): {r.fps:7.1f} frames/s")
-        report(results)
+                for rep in range(args.repeat):
+                    for clients in args.clients:
+                        for peer in peers:
+                            r = fetch(peer, frames, clients, args.passes)
+                            results.append(r)
+                            print(
+                                f"  run {rep + 1}: {r.server:<8} {clients} client(s): "
+                                f"{r.fps:7.1f} frames/s"
+                            )
+        report(best_of(results))
         in_process_profile(token, frames, args.profile)
     return 0
+
+
+def best_of(results: list[Result]) -> list[Result]:
+    """The fastest run per (server, clients), in first-seen order."""
+    best: dict[tuple[str, int], Result] = {}
+    for r in results:
+        key = (r.server, r.clients)
+        if key not in best or r.fps > best[key].fps:
+            best[key] = r
+    return list(best.values())
 
 
 def report(results: list[Result]) -> None:

@@ -74,6 +74,12 @@ class Cast:
     def reader_b(self):
         return self.beta.readers["reader_b1"]
 
+    def first_assignment(self, username: str, *, future: bool = False):
+        """The first assignment of an alpha reader in the open (or the washout) session."""
+        session = self.alpha.future_session if future else self.alpha.open_session
+        reader = self.alpha.readers[username].reader_roles.get()
+        return reader.assignments.filter(session=session).order_by("position").first()
+
 
 def build_study(
     tmp_path: Path, slug: str, reader_names: list[str], patients: list[str]

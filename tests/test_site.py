@@ -51,7 +51,7 @@ def test_the_admin_shows_reads_but_cannot_change_them(cast, admin_client):
     from tests.reads import read_payload
 
     user = cast.reader_a
-    assignment = user.reader_roles.get().assignments.filter(session=cast.alpha.open_session).first()
+    assignment = cast.first_assignment("reader_a1")
     client_for(user).post(
         f"/api/assignments/{assignment.code}/submit/", read_payload(assignment.case), format="json"
     )

@@ -40,7 +40,7 @@ def test_events_record_actor_utc_time_old_and_new(cast):
 
 def test_a_submitted_read_has_its_event_with_the_grades(cast):
     user = cast.alpha.readers["reader_a1"]
-    assignment = user.reader_roles.get().assignments.filter(session=cast.alpha.open_session).first()
+    assignment = cast.first_assignment("reader_a1")
     client_for(user).post(
         f"/api/assignments/{assignment.code}/submit/",
         read_payload(assignment.case, grade=3),

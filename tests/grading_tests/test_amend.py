@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def submitted(cast):
     user = cast.alpha.readers["reader_a1"]
-    assignment = user.reader_roles.get().assignments.filter(session=cast.alpha.open_session).first()
+    assignment = cast.first_assignment("reader_a1")
     client_for(user).post(
         f"/api/assignments/{assignment.code}/submit/",
         read_payload(assignment.case, grade=1),

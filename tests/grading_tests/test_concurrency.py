@@ -45,8 +45,7 @@ def _race(assignment, payloads):
 
 
 def _assignment(cast):
-    user = cast.alpha.readers["reader_a1"]
-    return user.reader_roles.get().assignments.filter(session=cast.alpha.open_session).first()
+    return cast.first_assignment("reader_a1")
 
 
 def test_sixteen_identical_concurrent_submissions_make_exactly_one_read(cast):

@@ -13,10 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _open_assignment(cast, username="reader_a1"):
-    reader = cast.alpha.readers[username]
-    return reader, reader.reader_roles.get().assignments.filter(
-        session=cast.alpha.open_session
-    ).order_by("position").first()
+    return cast.alpha.readers[username], cast.first_assignment(username)
 
 
 def _submit(user, assignment, payload):

@@ -91,12 +91,7 @@ def test_a_reader_sees_only_their_own_assignments_in_open_sessions(cast):
     ],
 )
 def test_an_assignment_opens_only_for_its_own_reader(cast, who, expected):
-    code = (
-        cast.reader_a.reader_roles.get()
-        .assignments.filter(session=cast.alpha.open_session)
-        .first()
-        .code
-    )
+    code = cast.first_assignment("reader_a1").code
     response = _client(who).get(f"/api/assignments/{code}/")
     assert response.status_code == expected
     if expected == 200:
@@ -104,12 +99,7 @@ def test_an_assignment_opens_only_for_its_own_reader(cast, who, expected):
 
 
 def test_an_assignment_in_a_washout_session_is_not_reachable(cast):
-    code = (
-        cast.reader_a.reader_roles.get()
-        .assignments.filter(session=cast.alpha.future_session)
-        .first()
-        .code
-    )
+    code = cast.first_assignment("reader_a1", future=True).code
     client = _client("reader_a1")
     assert client.get(f"/api/assignments/{code}/").status_code == 404
     assert (
@@ -119,9 +109,7 @@ def test_an_assignment_in_a_washout_session_is_not_reachable(cast):
 
 
 def test_the_case_payload_carries_nothing_that_unblinds(cast):
-    assignment = (
-        cast.reader_a.reader_roles.get().assignments.filter(session=cast.alpha.open_session).first()
-    )
+    assignment = cast.first_assignment("reader_a1")
     payload = _client("reader_a1").get(f"/api/assignments/{assignment.code}/").json()
     text = str(payload)
     case = assignment.case
@@ -150,11 +138,7 @@ def test_a_reader_never_receives_the_reference_readers_reads(cast):
     from tests.reads import read_payload
 
     reference_user = cast.alpha.readers["ref_alpha"]
-    assignment = (
-        reference_user.reader_roles.get()
-        .assignments.filter(session=cast.alpha.open_session)
-        .first()
-    )
+    assignment = cast.first_assignment("ref_alpha")
     client_for(reference_user).post(
         f"/api/assignments/{assignment.code}/submit/",
         read_payload(assignment.case, grade=3),
