@@ -14,6 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write(f"Demo logins ({options['url']}):")
         for username, role in PEOPLE.items():
-            note = " (no reads yet: read in the browser)" if username == "reader1" else ""
+            note = " (no reads yet: left for a person to read)" if username == "reader1" else ""
             self.stdout.write(f"  {username:<13} {password_for(username):<20} {role}{note}")
         self.stdout.write("  model         (no login)           the model reader")
