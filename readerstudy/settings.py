@@ -141,7 +141,10 @@ def database_from_env() -> dict:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "readerstudy.sqlite3"}
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        # Persistent: a new SQLite connection per request re-runs the PRAGMAs and checkpoints
+        # the WAL on close, which cost more than serving a frame (bench/dicomweb.py).
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 

@@ -9,11 +9,14 @@ with a strong ETag; headers and lists are never cached.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import cache, wraps
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
@@ -21,7 +24,10 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from readerstudy.imaging.models import Instance, Series
+from readerstudy.imaging.selectors import visible_frame_source
 from readerstudy.studies.selectors import image_visible_cases
+
+logger = logging.getLogger("readerstudy.imaging")
 
 DICOM_JSON = "application/dicom+json"
 EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
@@ -37,22 +43,56 @@ def _error(status: int, message: str) -> JsonResponse:
     return response
 
 
-def dicomweb_view(view: Callable) -> Callable:
-    """GET only; session or ``Authorization: Token`` auth; 401 without credentials."""
+def _token_user_id(key: str) -> int | None:
+    """The active user behind a DRF token, in one small query (the pixel path is hot)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL(), [key])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@cache
+def _TOKEN_SQL() -> str:  # noqa: N802 - a constant built once the models are loaded
+    from rest_framework.authtoken.models import Token
+
+    users = get_user_model()._meta.db_table
+    return (
+        f"SELECT t.user_id FROM {Token._meta.db_table} t JOIN {users} u ON u.id = t.user_id "
+        "WHERE t.key = %s AND u.is_active"
+    )
+
+
+def dicomweb_view(view: Callable | None = None, *, full_user: bool = True) -> Callable:
+    """GET only; session or ``Authorization: Token`` auth; 401 without credentials.
+
+    Views get ``request.caller_id``; with ``full_user`` they also get ``request.user`` as a
+    model instance (the ORM selectors want it). The frames view skips that load.
+    """
+    if view is None:
+        return lambda v: dicomweb_view(v, full_user=full_user)
 
     @require_GET
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_authenticated:
-            try:
-                result = TokenAuthentication().authenticate(request)
-            except AuthenticationFailed as exc:
-                return _error(401, str(exc.detail))
-            if result is None:
-                response = _error(401, "Authentication credentials were not provided.")
-                response["WWW-Authenticate"] = "Token"
-                return response
-            request.user = result[0]
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.startswith("Token "):
+            if full_user:
+                try:
+                    result = TokenAuthentication().authenticate(request)
+                except AuthenticationFailed as exc:
+                    return _error(401, str(exc.detail))
+                request.user = result[0]
+                request.caller_id = request.user.pk
+            else:
+                request.caller_id = _token_user_id(header[len("Token ") :].strip())
+                if request.caller_id is None:
+                    return _error(401, "Invalid token.")
+        elif request.user.is_authenticated:
+            request.caller_id = request.user.pk
+        else:
+            response = _error(401, "Authentication credentials were not provided.")
+            response["WWW-Authenticate"] = "Token"
+            return response
         try:
             return view(request, *args, **kwargs)
         except Http404:
@@ -267,21 +307,20 @@ def _frame_numbers(text: str, limit: int) -> list[int]:
     return numbers
 
 
-@dicomweb_view
+@dicomweb_view(full_user=False)
 def wado_frames(
     request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str, frames: str
 ) -> HttpResponse:
-    row = (
-        _visible_instances(request, study_uid, series_uid)
-        .filter(sop_instance_uid=instance_uid)
-        .values_list("path", "pixel_data_offset", "frame_length", "number_of_frames", "sha256")
-        .first()
+    source = visible_frame_source(
+        user_id=request.caller_id,
+        study_uid=study_uid,
+        series_uid=series_uid,
+        instance_uid=instance_uid,
     )
-    if row is None:
+    if source is None:
         raise Http404
-    path, offset, frame_length, number_of_frames, sha256 = row
-    numbers = _frame_numbers(frames, number_of_frames)
-    etag = f'"{sha256[:40]}-{frames}"'
+    numbers = _frame_numbers(frames, source.number_of_frames)
+    etag = f'"{source.sha256[:40]}-{frames}"'
     if cached := _not_modified(request, etag):
         return cached
     if not _accepts_native_frames(request):
@@ -290,10 +329,17 @@ def wado_frames(
             f"Frames are available as application/octet-stream, transfer syntax {EXPLICIT_VR_LITTLE_ENDIAN}.",
         )
     bodies = []
-    with open(settings.BLINDED_STORE / path, "rb") as handle:
+    with open(settings.BLINDED_STORE / source.path, "rb") as handle:
         for number in numbers:
-            handle.seek(offset + (number - 1) * frame_length)
-            bodies.append(handle.read(frame_length))
+            handle.seek(source.pixel_data_offset + (number - 1) * source.frame_length)
+            body = handle.read(source.frame_length)
+            if len(body) != source.frame_length:
+                # A damaged store must never be cached as a valid frame.
+                logger.error("short read of frame %s of %s", number, source.path)
+                return _error(
+                    500, "The stored instance is damaged; the administrator has been told."
+                )
+            bodies.append(body)
     response = _multipart(
         bodies, f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
     )

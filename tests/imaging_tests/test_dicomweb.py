@@ -194,3 +194,33 @@ def test_instance_retrieval_and_wado_uri_give_the_blinded_part10_file(cast):
     assert b"".join(response.streaming_content) == part10
     assert client.get("/wado", {**params, "requestType": "X"}).status_code == 400
     assert client.get("/wado", {"requestType": "WADO"}).status_code == 400
+
+
+def test_frames_follow_the_same_rule_for_coordinators_tokens_and_locked_studies(cast):
+    from readerstudy.audit.services import Actor
+    from readerstudy.studies.services import study_transition
+
+    instance = Instance.objects.filter(series__case=cast.alpha.cases[0]).first()
+    url = _url(instance, "/frames/1")
+    assert client_for(cast.alpha.coordinator).get(url).status_code == 200
+    assert client_for(cast.beta.coordinator).get(url).status_code == 404
+    with_token = APIClient()
+    with_token.credentials(HTTP_AUTHORIZATION=f"Token {token_for(cast.reader_a)}")
+    assert with_token.get(url).status_code == 200
+    bad_token = APIClient()
+    bad_token.credentials(HTTP_AUTHORIZATION="Token 0000")
+    assert bad_token.get(url).status_code == 401
+    study_transition(
+        actor=Actor(user=cast.alpha.coordinator), study=cast.alpha.study, to_state="locked"
+    )
+    assert with_token.get(url).status_code == 404  # reading is over
+    assert client_for(cast.alpha.coordinator).get(url).status_code == 200
+
+
+def test_a_damaged_stored_file_is_a_500_that_is_never_cached(cast, settings):
+    instance = Instance.objects.filter(series__case=cast.alpha.cases[0]).first()
+    stored = settings.BLINDED_STORE / instance.path
+    stored.write_bytes(stored.read_bytes()[: instance.pixel_data_offset + 10])
+    response = client_for(cast.reader_a).get(_url(instance, "/frames/1"))
+    assert response.status_code == 500
+    assert "immutable" not in response.get("Cache-Control", "")
