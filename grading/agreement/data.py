@@ -1,0 +1,309 @@
+"""Rating data in the three shapes statisticians hand us, on declared categories.
+
+- *long*: one row per (subject, rater, rating[, cluster]); a blank rating is missing;
+- *table*: a q × q contingency table of two raters (rows: rater A, columns: rater B);
+- *counts*: subject × category counts r_ik (how many raters put subject i in category k).
+
+Every shape is checked against the declared categories; a rating outside them is an error,
+never a silent new category (handbook statistics §12.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MISSING = -1
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _numeric(values: Sequence) -> list[float] | None:
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+
+
+class CategoryIndex:
+    """Maps rating values to category positions, numerically when the categories are numbers."""
+
+    def __init__(self, categories: Sequence):
+        self.categories = tuple(categories)
+        if len(self.categories) < 2:
+            raise ValueError("Declare at least two categories.")
+        numeric = _numeric(self.categories)
+        self.numeric = numeric is not None
+        keys = numeric if numeric is not None else [str(c).strip() for c in self.categories]
+        if len(set(keys)) != len(keys):
+            raise ValueError("Categories must be distinct.")
+        self._index = {key: i for i, key in enumerate(keys)}
+
+    def key(self, value):
+        if self.numeric:
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return value
+        return str(value).strip()
+
+    def positions(self, values: pd.Series) -> np.ndarray:
+        """Vectorised lookup: category positions, −1 for missing, −2 for an unknown value."""
+        series = pd.Series(values)
+        missing = series.isna() | (series.astype(str).str.strip() == "")
+        if self.numeric:
+            keys = pd.to_numeric(series.where(~missing), errors="coerce")
+            unknown_text = keys.isna() & ~missing
+        else:
+            keys = series.astype(str).str.strip().where(~missing)
+            unknown_text = pd.Series(False, index=series.index)
+        mapped = keys.map(self._index)
+        out = np.where(missing, MISSING, mapped.fillna(-2).to_numpy()).astype(np.int64)
+        out[unknown_text.to_numpy()] = -2
+        return out
+
+    def __call__(self, value, *, where: str = "") -> int:
+        if _is_missing(value):
+            return MISSING
+        try:
+            return self._index[self.key(value)]
+        except (KeyError, TypeError):
+            known = ", ".join(str(c) for c in self.categories)
+            raise ValueError(
+                f"Rating {value!r}{where} is not a declared category ({known})."
+            ) from None
+
+
+def observed_categories(values: Sequence) -> tuple:
+    """Sorted distinct non-missing values: what ``categories="observed"`` uses."""
+    present = {v for v in values if not _is_missing(v)}
+    numeric = _numeric(sorted(present, key=str))
+    if numeric is not None:
+        as_numbers = sorted(present, key=float)
+        return tuple(int(float(v)) if float(v).is_integer() else float(v) for v in as_numbers)
+    return tuple(sorted(present, key=str))
+
+
+@dataclass(frozen=True, eq=False)
+class Ratings:
+    """Ratings on declared categories in one of three shapes (``kind``).
+
+    Attributes
+    ----------
+    kind : {"matrix", "table", "counts"}
+    categories : tuple
+    matrix : ndarray of int, shape (n_subjects, n_raters), or None
+        Category positions, -1 where a rater did not rate the subject (long input).
+    table : ndarray, shape (q, q), or None
+    counts : ndarray, shape (n_subjects, q), or None
+    subjects, raters : tuple or None
+    clusters : ndarray of int, shape (n_subjects,), or None
+        Cluster (e.g. patient) of each subject, for clustered variances.
+    categories_inferred : bool
+        True when the categories were taken from the data (``categories="observed"``).
+    """
+
+    kind: str
+    categories: tuple
+    matrix: np.ndarray | None = None
+    table: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    subjects: tuple | None = None
+    raters: tuple | None = None
+    clusters: np.ndarray | None = None
+    cluster_labels: tuple | None = None
+    categories_inferred: bool = False
+
+    @property
+    def q(self) -> int:
+        return len(self.categories)
+
+    def rater_counts(self) -> np.ndarray:
+        """r_ik for every subject (matrix and counts input), as floats."""
+        if self.kind == "counts":
+            return self.counts.astype(float)
+        if self.kind == "matrix":
+            n, q = self.matrix.shape[0], self.q
+            out = np.zeros((n, q))
+            for column in self.matrix.T:
+                rated = column >= 0
+                out[np.flatnonzero(rated), column[rated]] += 1
+            return out
+        raise ValueError("A contingency table has no per-subject counts.")
+
+    @property
+    def n_subjects(self) -> int:
+        """Subjects with at least one rating (for a table: its total count)."""
+        if self.kind == "table":
+            return int(round(self.table.sum()))
+        return int(np.sum(self.rater_counts().sum(axis=1) >= 1))
+
+    @property
+    def n_raters(self) -> int:
+        if self.kind == "table":
+            return 2
+        if self.kind == "matrix":
+            return self.matrix.shape[1]
+        return int(self.counts.sum(axis=1).max())
+
+    # ---- constructors -------------------------------------------------------------------
+
+    @classmethod
+    def from_long(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        categories: Sequence | str,
+        subject: str = "subject",
+        rater: str = "rater",
+        rating: str = "rating",
+        cluster: str | None = None,
+    ) -> Ratings:
+        """From a long table with one row per (subject, rater) rating."""
+        needed = [subject, rater, rating] + ([cluster] if cluster else [])
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ValueError(f"The long table lacks the column(s): {', '.join(missing)}.")
+        inferred = isinstance(categories, str) and categories == "observed"
+        if inferred:
+            categories = observed_categories(frame[rating].tolist())
+        index = CategoryIndex(categories)
+        if frame.duplicated([subject, rater]).any():
+            first = frame[frame.duplicated([subject, rater])].iloc[0]
+            raise ValueError(
+                f"Rater {first[rater]!r} rated subject {first[subject]!r} more than once."
+            )
+        subject_codes, subject_values = pd.factorize(frame[subject], sort=False)
+        rater_codes, rater_values = pd.factorize(frame[rater], sort=False)
+        subjects, raters = tuple(subject_values), tuple(rater_values)
+        positions = index.positions(frame[rating])
+        bad = positions == -2
+        if bad.any():
+            row = frame[bad].iloc[0]
+            index(row[rating], where=f" (subject {row[subject]}, rater {row[rater]})")
+        matrix = np.full((len(subjects), len(raters)), MISSING, dtype=np.int64)
+        matrix[subject_codes, rater_codes] = positions
+        clusters = labels = None
+        if cluster:
+            per_subject = frame.groupby(subject, sort=False)[cluster].agg(pd.unique)
+            if any(len(v) > 1 for v in per_subject):
+                raise ValueError("A subject belongs to more than one cluster.")
+            values = [per_subject[s][0] for s in subjects]
+            labels = tuple(pd.unique(pd.Series(values)))
+            c_pos = {c: i for i, c in enumerate(labels)}
+            clusters = np.array([c_pos[v] for v in values], dtype=np.int64)
+        return cls(
+            kind="matrix",
+            categories=tuple(categories),
+            matrix=matrix,
+            subjects=subjects,
+            raters=raters,
+            clusters=clusters,
+            cluster_labels=labels,
+            categories_inferred=inferred,
+        )
+
+    @classmethod
+    def from_matrix(
+        cls,
+        ratings: np.ndarray | Sequence[Sequence],
+        *,
+        categories: Sequence,
+        clusters: Sequence | None = None,
+        raters: Sequence | None = None,
+    ) -> Ratings:
+        """From a subjects × raters array of rating values (NaN or None where missing)."""
+        values = np.asarray(ratings, dtype=object)
+        if values.ndim != 2:
+            raise ValueError("Ratings must be a subjects × raters array.")
+        index = CategoryIndex(categories)
+        matrix = np.vectorize(index, otypes=[np.int64])(values) if values.size else values
+        cluster_array = labels = None
+        if clusters is not None:
+            if len(clusters) != values.shape[0]:
+                raise ValueError("clusters must give one cluster per subject.")
+            labels = tuple(pd.unique(pd.Series(list(clusters))))
+            c_pos = {c: i for i, c in enumerate(labels)}
+            cluster_array = np.array([c_pos[c] for c in clusters], dtype=np.int64)
+        return cls(
+            kind="matrix",
+            categories=tuple(categories),
+            matrix=matrix.astype(np.int64),
+            subjects=tuple(range(values.shape[0])),
+            raters=tuple(raters) if raters is not None else tuple(range(values.shape[1])),
+            clusters=cluster_array,
+            cluster_labels=labels,
+        )
+
+    @classmethod
+    def from_table(cls, table: np.ndarray | Sequence[Sequence], *, categories: Sequence) -> Ratings:
+        """From a q × q two-rater contingency table in ``categories`` order."""
+        array = np.asarray(table, dtype=float)
+        if array.ndim != 2 or array.shape[0] != array.shape[1]:
+            raise ValueError(f"A contingency table must be square; got shape {array.shape}.")
+        if array.shape[0] != len(categories):
+            raise ValueError(
+                f"The table is {array.shape[0]} × {array.shape[0]} but {len(categories)} "
+                "categories are declared."
+            )
+        if np.any(array < 0) or not np.all(np.isfinite(array)):
+            raise ValueError("Table counts must be finite and non-negative.")
+        CategoryIndex(categories)
+        return cls(kind="table", categories=tuple(categories), table=array)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: np.ndarray | Sequence[Sequence],
+        *,
+        categories: Sequence,
+        clusters: Sequence | None = None,
+    ) -> Ratings:
+        """From subject × category counts r_ik in ``categories`` order."""
+        array = np.asarray(counts, dtype=float)
+        if array.ndim != 2 or array.shape[1] != len(categories):
+            raise ValueError(f"Counts need one column per declared category ({len(categories)}).")
+        if np.any(array < 0) or not np.all(np.isfinite(array)):
+            raise ValueError("Counts must be finite and non-negative.")
+        CategoryIndex(categories)
+        cluster_array = labels = None
+        if clusters is not None:
+            labels = tuple(pd.unique(pd.Series(list(clusters))))
+            c_pos = {c: i for i, c in enumerate(labels)}
+            cluster_array = np.array([c_pos[c] for c in clusters], dtype=np.int64)
+        return cls(
+            kind="counts",
+            categories=tuple(categories),
+            counts=array,
+            subjects=tuple(range(array.shape[0])),
+            clusters=cluster_array,
+            cluster_labels=labels,
+        )
+
+    def pair(self, rater_a, rater_b) -> Ratings:
+        """The two-rater sub-matrix (matrix input only), keeping every subject."""
+        if self.kind != "matrix":
+            raise ValueError("Rater pairs need long (or matrix) input.")
+        for name in (rater_a, rater_b):
+            if name not in self.raters:
+                raise ValueError(f"No rater {name!r} in the data.")
+        columns = [self.raters.index(rater_a), self.raters.index(rater_b)]
+        return Ratings(
+            kind="matrix",
+            categories=self.categories,
+            matrix=self.matrix[:, columns],
+            subjects=self.subjects,
+            raters=(rater_a, rater_b),
+            clusters=self.clusters,
+            cluster_labels=self.cluster_labels,
+            categories_inferred=self.categories_inferred,
+        )
