@@ -1,0 +1,141 @@
+"""One entry point per task, dispatching on the shape of the ratings.
+
+``estimate`` picks the table path for a contingency table, the coincidence form of
+Krippendorff's α when a ``metric`` is given, and Gwet's raw framework otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grading.agreement._common import VARIANCES, AgreementResult, DifferenceResult
+from grading.agreement.data import Ratings
+from grading.agreement.weights import WEIGHT_NAMES
+
+__all__ = ["VARIANCES", "WEIGHT_NAMES", "compare", "estimate", "recall_compare"]
+
+
+def estimate(
+    ratings: Ratings,
+    *,
+    coefficient: str,
+    weights: str | np.ndarray = "identity",
+    metric: str | None = None,
+    variance: str | None = None,
+    alternative: str = "two-sided",
+    distribution: str = "t",
+    test_se: str = "nonnull",
+    population_size: float | None = None,
+    bootstrap: int = 2000,
+    seed: int | None = None,
+    ci_method: str = "percentile",
+) -> AgreementResult:
+    """Estimate one coefficient with its inference.
+
+    The default variance follows the input, as R irrCAC does: ``table`` (divisor n) for a
+    contingency table, ``linearized`` (divisor n − 1) for long and counts input.
+    """
+    if metric is not None:
+        from grading.agreement.krippendorff import krippendorff_alpha
+
+        if coefficient != "krippendorff":
+            raise ValueError("--metric applies to Krippendorff's alpha only.")
+        if variance not in (None, "bootstrap", "jackknife"):
+            raise ValueError(
+                "The coincidence form has an SE only under the bootstrap or jackknife variance."
+            )
+        if test_se != "nonnull":
+            raise ValueError("A null standard error is not defined for Krippendorff's alpha.")
+        return krippendorff_alpha(
+            ratings,
+            metric=metric,
+            variance=variance,
+            bootstrap=bootstrap,
+            seed=seed,
+            ci_method=ci_method,
+            alternative=alternative,
+            distribution=distribution,
+        )
+    if ratings.kind == "table":
+        from grading.agreement.table import table_coefficient
+
+        return table_coefficient(
+            ratings,
+            coefficient=coefficient,
+            weights=weights,
+            variance=variance or "table",
+            alternative=alternative,
+            distribution=distribution,
+            test_se=test_se,
+            population_size=population_size,
+        )
+    from grading.agreement.raw import raw_coefficient
+
+    return raw_coefficient(
+        ratings,
+        coefficient=coefficient,
+        weights=weights,
+        variance=variance or "linearized",
+        alternative=alternative,
+        distribution=distribution,
+        test_se=test_se,
+        population_size=population_size,
+        bootstrap=bootstrap,
+        seed=seed,
+        ci_method=ci_method,
+    )
+
+
+def compare(
+    ratings: Ratings,
+    *,
+    coefficient: str,
+    pair_a: tuple,
+    pair_b: tuple,
+    weights: str | np.ndarray = "identity",
+    variance: str | None = None,
+    alternative: str = "two-sided",
+    distribution: str = "t",
+    population_size: float | None = None,
+    bootstrap: int = 2000,
+    seed: int | None = None,
+    ci_method: str = "percentile",
+) -> DifferenceResult:
+    """Difference of two dependent coefficients on the same subjects (Gwet 2016)."""
+    from grading.agreement.compare import compare_coefficients
+
+    return compare_coefficients(
+        ratings,
+        coefficient=coefficient,
+        pair_a=pair_a,
+        pair_b=pair_b,
+        weights=weights,
+        variance=variance or "linearized",
+        alternative=alternative,
+        distribution=distribution,
+        population_size=population_size,
+        bootstrap=bootstrap,
+        seed=seed,
+        ci_method=ci_method,
+    )
+
+
+def recall_compare(clusters, a, b, *, method: str) -> dict:
+    """Recall of two readers on the same reference-positive findings, as the CLI prints it."""
+    from grading.agreement.recall import mcnemar_test, obuchowski_test
+
+    a, b = np.asarray(a, dtype=int), np.asarray(b, dtype=int)
+    if method == "obuchowski":
+        result = obuchowski_test(clusters, a, b)
+    else:
+        kind = {"mcnemar": "asymptotic", "mcnemar-corrected": "corrected", "mcnemar-exact": "exact"}
+        result = mcnemar_test(a, b, method=kind[method])
+    return {
+        "statistic": result.statistic,
+        "p_value": result.pvalue,
+        "recall_a": float(a.mean()),
+        "recall_b": float(b.mean()),
+        "n_findings": int(a.size),
+        "n_clusters": int(len(set(np.asarray(clusters).tolist()))),
+        "method": method,
+    }

@@ -1,0 +1,374 @@
+"""The statistician's command line: ``python -m grading.agreement``. One JSON object on stdout.
+
+This output is a contract used by statisticians' scripts: field names and meanings stay
+stable. Bad input exits with code 2 and one line on stderr naming the problem.
+
+Conventions (also in ``--help`` and the README):
+
+- p is two-sided by default (``--alternative greater`` for one-sided); CIs are two-sided,
+  estimate ± t(df)·SE (or the normal quantile), using the non-null SE, upper bound clipped at
+  1 for a coefficient and never clipped for a difference.
+- n is the number of subjects with at least one rating. Defaults follow the input, as R
+  irrCAC does: table input uses the table variance (divisor n), long and counts input the
+  linearised one (divisor n − 1), df = n − 1.
+- ``--categories`` is required; ``observed`` infers them from the data and says so.
+- ``--metric`` selects Krippendorff's coincidence-matrix form (SE only under ``--variance
+  bootstrap|jackknife``); without it Krippendorff is Gwet's raw form with ``--weights``
+  (variance over subjects with two or more ratings, centred on α′, df = n − 1). Giving both
+  is an error. For a table, Krippendorff takes Scott's table SE and prints pa as
+  (1 − ε)·pa + ε.
+- A weight-matrix CSV is a bare q × q matrix of agreement weights (1 on the diagonal), no
+  header, in ``--categories`` order. Weights other than identity need numeric categories;
+  ratio weights with a category 0 are an error.
+- ``--test-se null`` is defined for Cohen and unweighted Fleiss only; ``standard_error_null``
+  is printed whenever defined, else null. The finite-population correction
+  (``--population-size``) applies to the non-null SE only. ``df`` is null under
+  ``--distribution normal``.
+- ``--cluster-column`` (default ``cluster``) names the column the cluster, bootstrap and
+  jackknife variances use; without it those resample subjects. The bootstrap defaults to 2000
+  replicates and percentile CIs (``--ci-method bca`` optional).
+- ``compare`` uses every subject rated in either pair, with t(n − 1) (t(C − 1) clustered).
+- ``recall-compare``: ``statistic`` is χ²(1) for mcnemar, mcnemar-corrected and obuchowski;
+  mcnemar-exact prints the smaller discordant count and an exact binomial p.
+- Cohen needs exactly 2 raters in long input. ``n_raters`` for counts input is the largest
+  number of ratings of one subject. For table and counts input, ``--categories`` gives the
+  order and must list the same set as the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grading.agreement import api
+from grading.agreement.data import Ratings, observed_categories
+
+COEFFICIENTS = (
+    "cohen",
+    "scott",
+    "gwet",
+    "fleiss",
+    "conger",
+    "brennan_prediger",
+    "percent",
+    "krippendorff",
+)
+WEIGHTS_HELP = "identity|linear|quadratic|ordinal|radical|ratio|circular|bipolar|MATRIX.csv"
+
+
+class InputError(Exception):
+    """Bad input: exit code 2 with one line naming the problem."""
+
+
+def _clean(value):
+    if isinstance(value, float | np.floating):
+        return None if not math.isfinite(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, tuple | list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _category_values(categories) -> list:
+    out = []
+    for c in categories:
+        try:
+            number = float(c)
+            out.append(int(number) if number.is_integer() else number)
+        except (TypeError, ValueError):
+            out.append(c)
+    return out
+
+
+def _read_csv(path: str) -> pd.DataFrame:
+    try:
+        # Only a blank cell is missing: "NA" or "None" could be real category labels.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise InputError(f"input file {path} does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"input file {path} is not a readable CSV: {exc}") from None
+
+
+def _declared(args, found: list[str]) -> tuple[list, bool]:
+    if args.categories == "observed":
+        return list(observed_categories(found)), True
+    declared = [c.strip() for c in args.categories.split(",") if c.strip()]
+    if len(declared) < 2:
+        raise InputError("--categories needs at least two categories")
+    return declared, False
+
+
+def _same_set(declared: list, found: list[str], what: str) -> list[int]:
+    """Positions of the declared categories among the file's labels (same set required)."""
+
+    def key(value):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return str(value).strip()
+
+    found_keys = [key(f) for f in found]
+    declared_keys = [key(d) for d in declared]
+    if sorted(map(str, found_keys)) != sorted(map(str, declared_keys)):
+        raise InputError(
+            f"the {what} categories ({', '.join(map(str, found))}) are not the --categories set "
+            f"({', '.join(map(str, declared))})"
+        )
+    return [found_keys.index(k) for k in declared_keys]
+
+
+def load_ratings(args) -> Ratings:
+    frame = _read_csv(args.input)
+    if args.input_format == "long":
+        missing = [c for c in ("subject", "rater", "rating") if c not in frame.columns]
+        if missing:
+            raise InputError(f"the long input lacks the column(s): {', '.join(missing)}")
+        cluster = args.cluster_column if args.cluster_column in frame.columns else None
+        if args.cluster_column != "cluster" and cluster is None:
+            raise InputError(f"no cluster column {args.cluster_column!r} in the input")
+        declared, inferred = _declared(args, frame["rating"].dropna().tolist())
+        ratings = Ratings.from_long(frame, categories=declared, cluster=cluster)
+        return _with_inferred(ratings, inferred)
+    if args.input_format == "table":
+        labels = list(frame.columns[1:])
+        rows = frame.iloc[:, 0].tolist()
+        if len(labels) != len(rows) or len(labels) < 2:
+            raise InputError(f"the table is not square: {len(rows)} rows, {len(labels)} columns")
+        declared, inferred = (
+            (labels, True) if args.categories == "observed" else _declared(args, labels)
+        )
+        order = _same_set(declared, labels, "table's column")
+        row_order = _same_set(declared, rows, "table's row")
+        try:
+            values = frame.iloc[:, 1:].astype(float).to_numpy()
+        except ValueError:
+            raise InputError("the table has a cell that is not a number") from None
+        table = values[np.ix_(row_order, order)]
+        return _with_inferred(Ratings.from_table(table, categories=declared), inferred)
+    # counts
+    if "subject" not in frame.columns:
+        raise InputError("the counts input lacks the column 'subject'")
+    labels = [c for c in frame.columns if c not in ("subject", args.cluster_column)]
+    declared, inferred = (
+        (labels, True) if args.categories == "observed" else _declared(args, labels)
+    )
+    order = _same_set(declared, labels, "counts file's")
+    try:
+        values = frame[labels].astype(float).to_numpy()[:, order]
+    except ValueError:
+        raise InputError("the counts have a cell that is not a number") from None
+    clusters = frame[args.cluster_column].tolist() if args.cluster_column in frame.columns else None
+    ratings = Ratings.from_counts(values, categories=declared, clusters=clusters)
+    return _with_inferred(ratings, inferred)
+
+
+def _with_inferred(ratings: Ratings, inferred: bool) -> Ratings:
+    if inferred and not ratings.categories_inferred:
+        object.__setattr__(ratings, "categories_inferred", True)
+    if ratings.n_subjects < 2:
+        raise InputError(f"at least 2 subjects are needed; the input has {ratings.n_subjects}")
+    return ratings
+
+
+def _weights(args, q: int):
+    if args.weights in api.WEIGHT_NAMES:
+        return args.weights
+    path = Path(args.weights)
+    if not path.exists():
+        raise InputError(
+            f"--weights must be a weight name ({WEIGHTS_HELP}) or an existing CSV file"
+        )
+    try:
+        matrix = np.loadtxt(path, delimiter=",", ndmin=2)
+    except ValueError:
+        raise InputError(f"the weight matrix {path} is not a bare numeric CSV") from None
+    if matrix.shape != (q, q):
+        raise InputError(
+            f"the weight matrix is {matrix.shape[0]} × {matrix.shape[1]}, not {q} × {q}"
+        )
+    return matrix
+
+
+def _options(args, q: int) -> dict:
+    return {
+        "weights": _weights(args, q),
+        "variance": args.variance,
+        "alternative": args.alternative,
+        "distribution": args.distribution,
+        "population_size": args.population_size,
+        "bootstrap": args.bootstrap,
+        "seed": args.seed,
+        "ci_method": args.ci_method,
+    }
+
+
+def run_estimate(args) -> dict:
+    ratings = load_ratings(args)
+    if args.metric and args.weights_given:
+        raise InputError("give either --metric (coincidence form) or --weights, not both")
+    result = api.estimate(
+        ratings,
+        coefficient=args.coefficient,
+        metric=args.metric,
+        test_se=args.test_se,
+        **_options(args, ratings.q),
+    )
+    low, high = result.confidence_interval(args.confidence)
+    return {
+        "coefficient": result.coefficient,
+        "estimate": result.estimate,
+        "standard_error": result.standard_error,
+        "standard_error_null": result.standard_error_null,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": result.pvalue,
+        "alternative": result.alternative,
+        "distribution": result.distribution,
+        "df": result.df,
+        "pa": result.pa,
+        "pe": result.pe,
+        "n_subjects": result.n_subjects,
+        "n_raters": result.n_raters,
+        "categories": _category_values(result.categories),
+        "categories_inferred": ratings.categories_inferred,
+        "weights": args.weights if isinstance(_weights(args, ratings.q), str) else "custom",
+        "variance": result.variance,
+        "n_clusters": result.n_clusters,
+        "notes": list(result.notes),
+    }
+
+
+def run_compare(args) -> dict:
+    if args.input_format != "long":
+        raise InputError("compare needs long input (rater identities)")
+    ratings = load_ratings(args)
+    pair_a = tuple(r.strip() for r in args.pair_a.split(","))
+    pair_b = tuple(r.strip() for r in args.pair_b.split(","))
+    known = {str(r) for r in ratings.raters}
+    for rater in (*pair_a, *pair_b):
+        if rater not in known:
+            raise InputError(
+                f"no rater {rater!r} in the input (raters: {', '.join(sorted(known))})"
+            )
+    result = api.compare(
+        ratings,
+        coefficient=args.coefficient,
+        pair_a=pair_a,
+        pair_b=pair_b,
+        **_options(args, ratings.q),
+    )
+    low, high = result.confidence_interval(args.confidence)
+    return {
+        "difference": result.difference,
+        "standard_error": result.standard_error,
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": result.pvalue,
+        "df": result.df,
+        "estimate_a": result.estimate_a,
+        "estimate_b": result.estimate_b,
+        "n_subjects": result.n_subjects,
+        "n_clusters": result.n_clusters,
+        "variance": result.variance,
+        "notes": list(result.notes),
+    }
+
+
+def run_recall_compare(args) -> dict:
+    frame = _read_csv(args.input)
+    missing = [c for c in ("cluster", "a", "b") if c not in frame.columns]
+    if missing:
+        raise InputError(f"the recall input lacks the column(s): {', '.join(missing)}")
+    try:
+        a = frame["a"].astype(int).to_numpy()
+        b = frame["b"].astype(int).to_numpy()
+    except ValueError:
+        raise InputError("columns a and b must hold 0 or 1") from None
+    if not set(np.unique(np.concatenate([a, b]))) <= {0, 1}:
+        raise InputError("columns a and b must hold 0 or 1")
+    if len(a) < 2:
+        raise InputError("at least 2 findings are needed")
+    return api.recall_compare(frame["cluster"].to_numpy(), a, b, method=args.method)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--coefficient", required=True, choices=COEFFICIENTS)
+    parser.add_argument("--input", required=True, metavar="FILE")
+    parser.add_argument("--input-format", choices=("long", "table", "counts"), default="long")
+    parser.add_argument(
+        "--categories", required=True, help="e.g. 0,1,2,3 (declared order), or 'observed'"
+    )
+    parser.add_argument("--weights", default=None, help=WEIGHTS_HELP + " (default identity)")
+    parser.add_argument(
+        "--variance",
+        choices=api.VARIANCES,
+        default=None,
+        help="default: table for table input, linearized otherwise",
+    )
+    parser.add_argument("--cluster-column", default="cluster", metavar="NAME")
+    parser.add_argument("--bootstrap", type=int, default=2000, metavar="B")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--ci-method", choices=("percentile", "bca"), default="percentile")
+    parser.add_argument("--confidence", type=float, default=0.95)
+    parser.add_argument("--alternative", choices=("two-sided", "greater"), default="two-sided")
+    parser.add_argument("--distribution", choices=("t", "normal"), default="t")
+    parser.add_argument("--population-size", type=float, default=None, metavar="N")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m grading.agreement",
+        description=__doc__.split("\n\n", 1)[0],
+        epilog=__doc__.split("Conventions", 1)[1].replace(
+            "(also in ``--help`` and the README):", "Conventions:"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    estimate = commands.add_parser("estimate", help="one coefficient with SE, CI and p")
+    _common_options(estimate)
+    estimate.add_argument(
+        "--metric", choices=("nominal", "ordinal", "interval", "ratio"), default=None
+    )
+    estimate.add_argument("--test-se", choices=("nonnull", "null"), default="nonnull")
+    compare = commands.add_parser("compare", help="difference of two dependent coefficients")
+    _common_options(compare)
+    compare.add_argument("--pair-a", required=True, metavar="RATER1,RATER2")
+    compare.add_argument("--pair-b", required=True, metavar="RATER3,RATER2")
+    recall = commands.add_parser(
+        "recall-compare", help="recall of two readers on the same findings"
+    )
+    recall.add_argument("--input", required=True, metavar="FILE", help="CSV with cluster,a,b (0/1)")
+    recall.add_argument(
+        "--method",
+        required=True,
+        choices=("mcnemar", "mcnemar-corrected", "mcnemar-exact", "obuchowski"),
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "recall-compare":
+            output = run_recall_compare(args)
+        else:
+            args.weights_given = args.weights is not None
+            args.weights = args.weights or "identity"
+            output = run_estimate(args) if args.command == "estimate" else run_compare(args)
+    except (InputError, ValueError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    json.dump({key: _clean(value) for key, value in output.items()}, sys.stdout, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
