@@ -21,6 +21,7 @@ from scipy import stats
 
 ALTERNATIVES = ("two-sided", "greater")
 VARIANCES = ("linearized", "table", "cluster", "bootstrap", "jackknife")
+# "none": the coincidence form of Krippendorff's alpha without a resampling variance.
 
 
 class ConfidenceInterval(NamedTuple):
@@ -50,6 +51,9 @@ def test_pvalue(statistic: float, df: float | None, alternative: str) -> float:
     if alternative == "greater":
         return float(dist.sf(statistic))
     return float(2 * dist.sf(abs(statistic)))
+
+
+test_pvalue.__test__ = False  # a statistics function, not a pytest test
 
 
 def percentile_interval(replicates: np.ndarray, confidence_level: float) -> ConfidenceInterval:
@@ -178,6 +182,8 @@ class AgreementResult:
         if self.ci_method == "percentile" and self.replicates is not None:
             return percentile_interval(self.replicates, confidence_level)
         if self.ci_method == "bca" and self.replicates is not None:
+            if self.jackknife_estimates is None:
+                raise ValueError("A BCa interval needs the jackknife estimates.")
             return bca_interval(
                 self.replicates, self.estimate, self.jackknife_estimates, confidence_level
             )
@@ -228,6 +234,8 @@ class DifferenceResult:
         if self.ci_method == "percentile" and self.replicates is not None:
             return percentile_interval(self.replicates, confidence_level)
         if self.ci_method == "bca" and self.replicates is not None:
+            if self.jackknife_estimates is None:
+                raise ValueError("A BCa interval needs the jackknife estimates.")
             return bca_interval(
                 self.replicates, self.difference, self.jackknife_estimates, confidence_level
             )

@@ -277,6 +277,8 @@ class Ratings:
         CategoryIndex(categories)
         cluster_array = labels = None
         if clusters is not None:
+            if len(clusters) != array.shape[0]:
+                raise ValueError("clusters must give one cluster per subject.")
             labels = tuple(pd.unique(pd.Series(list(clusters))))
             c_pos = {c: i for i, c in enumerate(labels)}
             cluster_array = np.array([c_pos[c] for c in clusters], dtype=np.int64)

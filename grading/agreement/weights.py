@@ -66,6 +66,8 @@ def weight_matrix(weights: str | np.ndarray, categories: Sequence) -> np.ndarray
         matrix = np.asarray(weights, dtype=float)
         if matrix.shape != (q, q):
             raise ValueError(f"A custom weight matrix must be {q} × {q} for {q} categories.")
+        if not np.all(np.isfinite(matrix)):
+            raise ValueError("Custom weights must be finite numbers.")
         if not np.allclose(np.diag(matrix), 1) or np.any(matrix < 0) or np.any(matrix > 1):
             raise ValueError("Custom weights must lie in [0, 1] with ones on the diagonal.")
         return matrix
@@ -73,6 +75,12 @@ def weight_matrix(weights: str | np.ndarray, categories: Sequence) -> np.ndarray
         raise ValueError(f"Unknown weights {weights!r}; use one of {', '.join(WEIGHT_NAMES)}.")
     if weights == "identity":
         return np.eye(q)
+    if weights == "ordinal":  # Gwet's ordinal weights use ranks only, like irrCAC's
+        ranks = np.arange(1, q + 1)
+        rk, rl = np.meshgrid(ranks, ranks, indexing="ij")
+        m = np.abs(rk - rl) + 1
+        distance = m * (m - 1) / 2
+        return 1 - distance / distance.max()
     try:
         [float(c) for c in categories]
     except (TypeError, ValueError):
@@ -86,12 +94,6 @@ def weight_matrix(weights: str | np.ndarray, categories: Sequence) -> np.ndarray
         return 1 - (xk - xl) ** 2 / span**2
     if weights == "radical":
         return 1 - np.sqrt(np.abs(xk - xl)) / np.sqrt(span)
-    if weights == "ordinal":
-        ranks = np.arange(1, q + 1)
-        rk, rl = np.meshgrid(ranks, ranks, indexing="ij")
-        m = np.abs(rk - rl) + 1
-        distance = m * (m - 1) / 2
-        return 1 - distance / distance.max()
     if weights == "ratio":
         if np.any(x == 0) or np.any(xk + xl == 0):
             raise ValueError("Ratio weights are undefined with a category 0; code the scale 1..q.")
