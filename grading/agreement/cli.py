@@ -239,7 +239,10 @@ def run_estimate(args) -> dict:
         "n_raters": result.n_raters,
         "categories": _category_values(result.categories),
         "categories_inferred": ratings.categories_inferred,
-        "weights": args.weights if isinstance(_weights(args, ratings.q), str) else "custom",
+        "weights": None
+        if args.metric
+        else (args.weights if isinstance(_weights(args, ratings.q), str) else "custom"),
+        "metric": args.metric,
         "variance": result.variance,
         "n_clusters": result.n_clusters,
         "notes": list(result.notes),
