@@ -56,6 +56,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/dicomweb.py
+	$(BIN)/python bench/agreement_bench.py
 
 clean-demo:
 	rm -rf var/readerstudy.sqlite3* var/media var/staticfiles

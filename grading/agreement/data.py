@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -59,17 +60,25 @@ class CategoryIndex:
     def positions(self, values: pd.Series) -> np.ndarray:
         """Vectorised lookup: category positions, −1 for missing, −2 for an unknown value."""
         series = pd.Series(values)
-        missing = series.isna() | (series.astype(str).str.strip() == "")
+        missing = series.isna().to_numpy().copy()  # pandas may hand out a read-only view
         if self.numeric:
-            keys = pd.to_numeric(series.where(~missing), errors="coerce")
-            unknown_text = keys.isna() & ~missing
+            keys = np.array(list(self._index), dtype=float)
+            numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            order = np.argsort(keys)
+            slot = np.clip(np.searchsorted(keys[order], numbers), 0, len(keys) - 1)
+            found = keys[order][slot] == numbers
+            out = np.where(found, order[slot], -2)
         else:
-            keys = series.astype(str).str.strip().where(~missing)
-            unknown_text = pd.Series(False, index=series.index)
-        mapped = keys.map(self._index)
-        out = np.where(missing, MISSING, mapped.fillna(-2).to_numpy()).astype(np.int64)
-        out[unknown_text.to_numpy()] = -2
-        return out
+            mapped = series.astype(str).str.strip().map(self._index)
+            found = mapped.notna().to_numpy()
+            out = np.where(found, mapped.fillna(-2).to_numpy(), -2)
+        # Whitespace-only cells are blanks too; only the few unmatched cells are inspected.
+        unmatched = np.flatnonzero(~found & ~missing)
+        if unmatched.size:
+            blank = series.iloc[unmatched].astype(str).str.strip() == ""
+            missing[unmatched[blank.to_numpy()]] = True
+        out = np.where(missing, MISSING, out)
+        return out.astype(np.int64)
 
     def __call__(self, value, *, where: str = "") -> int:
         if _is_missing(value):
@@ -128,17 +137,19 @@ class Ratings:
         return len(self.categories)
 
     def rater_counts(self) -> np.ndarray:
-        """r_ik for every subject (matrix and counts input), as floats."""
+        """r_ik for every subject (matrix and counts input), as floats. Computed once."""
+        if self.kind == "table":
+            raise ValueError("A contingency table has no per-subject counts.")
+        return self._rater_counts
+
+    @cached_property
+    def _rater_counts(self) -> np.ndarray:
         if self.kind == "counts":
             return self.counts.astype(float)
-        if self.kind == "matrix":
-            n, q = self.matrix.shape[0], self.q
-            out = np.zeros((n, q))
-            for column in self.matrix.T:
-                rated = column >= 0
-                out[np.flatnonzero(rated), column[rated]] += 1
-            return out
-        raise ValueError("A contingency table has no per-subject counts.")
+        n, q = self.matrix.shape[0], self.q
+        rows, cols = np.nonzero(self.matrix >= 0)
+        cells = rows * q + self.matrix[rows, cols]
+        return np.bincount(cells, minlength=n * q).reshape(n, q).astype(float)
 
     @property
     def n_subjects(self) -> int:
@@ -177,14 +188,17 @@ class Ratings:
         if inferred:
             categories = observed_categories(frame[rating].tolist())
         index = CategoryIndex(categories)
-        if frame.duplicated([subject, rater]).any():
+        subject_codes, subject_values = pd.factorize(frame[subject], sort=False)
+        rater_codes, rater_values = pd.factorize(frame[rater], sort=False)
+        subjects, raters = tuple(subject_values), tuple(rater_values)
+        if (subject_codes < 0).any() or (rater_codes < 0).any():
+            raise ValueError("Every row needs a subject and a rater.")
+        cell = subject_codes * len(raters) + rater_codes
+        if np.bincount(cell, minlength=len(subjects) * len(raters)).max(initial=0) > 1:
             first = frame[frame.duplicated([subject, rater])].iloc[0]
             raise ValueError(
                 f"Rater {first[rater]!r} rated subject {first[subject]!r} more than once."
             )
-        subject_codes, subject_values = pd.factorize(frame[subject], sort=False)
-        rater_codes, rater_values = pd.factorize(frame[rater], sort=False)
-        subjects, raters = tuple(subject_values), tuple(rater_values)
         positions = index.positions(frame[rating])
         bad = positions == -2
         if bad.any():
@@ -226,7 +240,10 @@ class Ratings:
         if values.ndim != 2:
             raise ValueError("Ratings must be a subjects × raters array.")
         index = CategoryIndex(categories)
-        matrix = np.vectorize(index, otypes=[np.int64])(values) if values.size else values
+        flat = index.positions(pd.Series(values.ravel()))
+        if (flat == -2).any():
+            index(values.ravel()[np.flatnonzero(flat == -2)[0]])  # raises, naming the value
+        matrix = flat.reshape(values.shape)
         cluster_array = labels = None
         if clusters is not None:
             if len(clusters) != values.shape[0]:

@@ -142,6 +142,16 @@ class Prepared:
     notes: tuple[str, ...]
 
 
+def _rater_counts(ratings: Ratings) -> np.ndarray:
+    """r_ik as :meth:`Ratings.rater_counts`, in one bincount for matrix input (speed)."""
+    if ratings.kind != "matrix":
+        return ratings.rater_counts()
+    n, q = ratings.matrix.shape[0], ratings.q
+    rated = ratings.matrix >= 0
+    cells = np.arange(n)[:, None] * q + ratings.matrix
+    return np.bincount(cells[rated], minlength=n * q).reshape(n, q).astype(float)
+
+
 def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
     if coefficient not in COEFFICIENTS:
         raise ValueError(f"coefficient must be one of {COEFFICIENTS}; got {coefficient!r}.")
@@ -151,7 +161,7 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
             "table path); the raw framework needs per-subject ratings."
         )
     w = weight_matrix(weights, ratings.categories)
-    rk = ratings.rater_counts()
+    rk = _rater_counts(ratings)
     r_i = rk.sum(axis=1)
     subjects = np.flatnonzero(r_i >= 1)
     if subjects.size < 2:
@@ -166,6 +176,11 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
             f"categories inferred from the data {ratings.categories}: q enters AC1/AC2, "
             "Brennan-Prediger and the weights, so declare the full scale (handbook §12.1)."
         )
+    if coefficient in _BY_RATER and ratings.kind != "matrix":
+        raise ValueError(
+            f"coefficient={coefficient!r} needs rater identities (long or matrix input); "
+            "counts input has none."
+        )
     n_raters = ratings.n_raters
     if coefficient in ("cohen", "scott") and n_raters != 2:
         raise ValueError(
@@ -173,11 +188,6 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
         )
     matrix = None
     if coefficient in _BY_RATER:
-        if ratings.kind != "matrix":
-            raise ValueError(
-                f"coefficient={coefficient!r} needs rater identities (long or matrix input); "
-                "counts input has none."
-            )
         active = np.any(ratings.matrix >= 0, axis=0)
         if active.sum() < 2:
             raise ValueError(f"ratings: {coefficient} needs at least 2 raters with a rating.")
@@ -219,7 +229,7 @@ def _conger_chance(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
     pe = float(np.sum(w * (outer - s_kl / r)))
     m = r * p_mean[None, :] - p  # m_gk = r p̄_k − p_gk
     v = m @ w  # v_gl = Σ_k m_gk w_kl: the first term for a rating l
-    c = np.sum((p @ w.T) * m, axis=1)  # Σ_k m_gk Σ_l w_kl p_gl
+    c = np.sum((p @ np.ascontiguousarray(w.T)) * m, axis=1)  # Σ_k m_gk Σ_l w_kl p_gl
     first = np.where(rated, v[np.arange(r)[None, :], np.where(rated, x, 0)], 0.0)
     lam = (n / n_g)[None, :] * (first - (rated - (n_g / n)[None, :]) * c[None, :])
     return pe, lam.sum(axis=1) / (r * (r - 1))
@@ -295,6 +305,12 @@ def terms_of(prep: Prepared) -> SubjectTerms:
         pe_i = np.full(n, pe)
     estimate = float(_bootstrap.chance_corrected(pa, pe))
     notes = []
+    if n2 < n:
+        # Gwet's κ_i treats n/n₂ as fixed; the jackknife and bootstrap re-estimate it.
+        notes.append(
+            f"{n - n2} subjects have one rating: they enter κ*_i with p_a|i = 0 through "
+            "n/n₂ (Gwet 2008, irrCAC), which the linearised variance treats as fixed."
+        )
     if np.isnan(estimate):
         notes.append(_UNDEFINED)
         star = np.full(n, np.nan)
@@ -501,8 +517,9 @@ def raw_coefficient(
     --------
     >>> from grading.agreement.data import Ratings
     >>> r = Ratings.from_matrix([[1, 1], [2, 2], [1, 2], [2, 2]], categories=[1, 2])
-    >>> round(raw_coefficient(r, coefficient="gwet").estimate, 4)
-    0.5
+    >>> result = raw_coefficient(r, coefficient="gwet")  # p_a = 0.75, p_e = 0.46875
+    >>> round(result.estimate, 4), result.df
+    (0.5294, 3.0)
     """
     check_options(variance, alternative, distribution, ci_method, bootstrap, population_size)
     if test_se not in ("nonnull", "null"):

@@ -51,10 +51,10 @@ def test_perfect_agreement_over_several_categories_gives_one_with_se_zero_and_a_
     ratings = matrix([[0, 0, 0], [1, 1, 1], [2, 2, 2], [3, 3, 3], [1, 1, 1]])
     result = raw_coefficient(ratings, coefficient=coefficient)
     assert result.estimate == pytest.approx(1)
-    assert result.standard_error == pytest.approx(0, abs=1e-12)
-    if result.standard_error == 0:
-        assert any("standard error 0" in note for note in result.notes)
-        assert np.isnan(result.pvalue)
+    # κ_i = 1 for every subject and the p_e|i term is multiplied by 1 − κ̂ = 0: exactly 0.
+    assert result.standard_error == 0
+    assert any("standard error 0" in note for note in result.notes)
+    assert np.isnan(result.pvalue)
     assert result.confidence_interval() == pytest.approx((1, 1))
 
 
@@ -125,7 +125,9 @@ def test_invalid_options_raise_a_value_error_naming_the_parameter(kwargs, messag
 
 
 def test_conger_and_cohen_need_rater_identities_and_tables_belong_to_the_table_path():
-    counts = Ratings.from_counts([[2, 1, 0, 0], [0, 3, 0, 0], [0, 1, 2, 0]], categories=[0, 1, 2, 3])
+    counts = Ratings.from_counts(
+        [[2, 1, 0, 0], [0, 3, 0, 0], [0, 1, 2, 0]], categories=[0, 1, 2, 3]
+    )
     for coefficient in ("conger", "cohen"):
         with pytest.raises(ValueError, match="rater identities"):
             raw_coefficient(counts, coefficient=coefficient)
