@@ -16,3 +16,57 @@ Modules (scipy-style functions, keyword-only options, frozen results):
 - ``recall``, ``timing``, ``multiplicity``, ``benchmark``, ``pooling``: recall and
   proportion tests, reading times, Holm, benchmark scales, dichotomy and pooling.
 """
+
+from grading.agreement._common import AgreementResult, ConfidenceInterval, DifferenceResult
+from grading.agreement.api import (
+    brennan_prediger,
+    cohen_kappa,
+    compare,
+    conger_kappa,
+    estimate,
+    fleiss_kappa,
+    gwet_ac,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
+)
+from grading.agreement.benchmark import benchmark
+from grading.agreement.data import Ratings
+from grading.agreement.multiplicity import holm
+from grading.agreement.pooling import dichotomise, units
+from grading.agreement.recall import (
+    clustered_proportion,
+    gee_recall_test,
+    mcnemar_test,
+    obuchowski_test,
+)
+from grading.agreement.timing import log_time_mixed_model, paired_time_wilcoxon
+from grading.agreement.weights import weight_matrix
+
+__all__ = [
+    "AgreementResult",
+    "ConfidenceInterval",
+    "DifferenceResult",
+    "Ratings",
+    "benchmark",
+    "brennan_prediger",
+    "clustered_proportion",
+    "cohen_kappa",
+    "compare",
+    "conger_kappa",
+    "dichotomise",
+    "estimate",
+    "fleiss_kappa",
+    "gee_recall_test",
+    "gwet_ac",
+    "holm",
+    "krippendorff_alpha",
+    "log_time_mixed_model",
+    "mcnemar_test",
+    "obuchowski_test",
+    "paired_time_wilcoxon",
+    "percent_agreement",
+    "scott_pi",
+    "units",
+    "weight_matrix",
+]

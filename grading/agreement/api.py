@@ -12,7 +12,21 @@ from grading.agreement._common import VARIANCES, AgreementResult, DifferenceResu
 from grading.agreement.data import Ratings
 from grading.agreement.weights import WEIGHT_NAMES
 
-__all__ = ["VARIANCES", "WEIGHT_NAMES", "compare", "estimate", "recall_compare"]
+__all__ = [
+    "VARIANCES",
+    "WEIGHT_NAMES",
+    "brennan_prediger",
+    "cohen_kappa",
+    "compare",
+    "conger_kappa",
+    "estimate",
+    "fleiss_kappa",
+    "gwet_ac",
+    "krippendorff_alpha",
+    "percent_agreement",
+    "recall_compare",
+    "scott_pi",
+]
 
 
 def estimate(
@@ -56,6 +70,14 @@ def estimate(
             alternative=alternative,
             distribution=distribution,
         )
+    if variance == "table" and ratings.kind == "matrix":
+        from grading.agreement.table import table_from_pair
+
+        if len(ratings.raters) != 2:
+            raise ValueError("The table variance is a two-rater form; the data have more raters.")
+        # The plug-in (FCE/SAS/irrCAC table) form needs the two raters' contingency table:
+        # subjects rated by only one rater cannot enter it.
+        ratings = table_from_pair(ratings)
     if ratings.kind == "table":
         from grading.agreement.table import table_coefficient
 
@@ -139,3 +161,36 @@ def recall_compare(clusters, a, b, *, method: str) -> dict:
         "n_clusters": int(len(set(np.asarray(clusters).tolist()))),
         "method": method,
     }
+
+
+def _named(coefficient: str, summary: str):
+    def function(ratings: Ratings, **options) -> AgreementResult:
+        return estimate(ratings, coefficient=coefficient, **options)
+
+    function.__name__ = function.__qualname__ = {
+        "cohen": "cohen_kappa",
+        "scott": "scott_pi",
+        "gwet": "gwet_ac",
+        "fleiss": "fleiss_kappa",
+        "conger": "conger_kappa",
+        "brennan_prediger": "brennan_prediger",
+        "percent": "percent_agreement",
+        "krippendorff": "krippendorff_alpha",
+    }[coefficient]
+    function.__doc__ = (
+        f"{summary}\n\nA shorthand for ``estimate(ratings, coefficient={coefficient!r}, **options)``;"
+        " see :func:`estimate` for the options."
+    )
+    return function
+
+
+cohen_kappa = _named("cohen", "Cohen's κ (two raters; weighted with ``weights``).")
+scott_pi = _named("scott", "Scott's π (two raters).")
+gwet_ac = _named("gwet", "Gwet's AC1 (identity weights) or AC2 (other weights).")
+fleiss_kappa = _named("fleiss", "Fleiss' generalised κ (any raters, missing ratings allowed).")
+conger_kappa = _named("conger", "Conger's κ (generalised Cohen, named raters).")
+brennan_prediger = _named("brennan_prediger", "Brennan–Prediger coefficient.")
+percent_agreement = _named("percent", "Percent agreement.")
+krippendorff_alpha = _named(
+    "krippendorff", "Krippendorff's α: Gwet's raw form, or the coincidence form with ``metric``."
+)

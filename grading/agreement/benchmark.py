@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 
 class Band(NamedTuple):
@@ -139,8 +139,8 @@ def benchmark(
     lows = np.array([s[0] for s in spec])
     highs = np.array([s[1] for s in spec])
     if se > 0:
-        mass = stats.norm.cdf((estimate - lows) / se) - stats.norm.cdf((estimate - highs) / se)
-        total = stats.norm.cdf((estimate + 1) / se) - stats.norm.cdf((estimate - 1) / se)
+        mass = special.ndtr((estimate - lows) / se) - special.ndtr((estimate - highs) / se)
+        total = special.ndtr((estimate + 1) / se) - special.ndtr((estimate - 1) / se)
         if not total > 0:
             raise ValueError("The estimate lies too far outside [−1, 1] for its SE.")
         probability = mass / total
