@@ -13,60 +13,50 @@ Modules (scipy-style functions, keyword-only options, frozen results):
 - ``krippendorff``: Krippendorff's α in the coincidence-matrix form (nominal, ordinal,
   interval, ratio metrics).
 - ``compare``: the difference of two dependent coefficients (Gwet 2016), clustered.
-- ``recall``, ``timing``, ``multiplicity``, ``benchmark``, ``pooling``: recall and
+- ``recall``, ``timing``, ``multiplicity``, ``benchmarking``, ``pooling``: recall and
   proportion tests, reading times, Holm, benchmark scales, dichotomy and pooling.
 """
 
-from grading.agreement._common import AgreementResult, ConfidenceInterval, DifferenceResult
-from grading.agreement.api import (
-    brennan_prediger,
-    cohen_kappa,
-    compare,
-    conger_kappa,
-    estimate,
-    fleiss_kappa,
-    gwet_ac,
-    krippendorff_alpha,
-    percent_agreement,
-    scott_pi,
-)
-from grading.agreement.benchmark import benchmark
-from grading.agreement.data import Ratings
-from grading.agreement.multiplicity import holm
-from grading.agreement.pooling import dichotomise, units
-from grading.agreement.recall import (
-    clustered_proportion,
-    gee_recall_test,
-    mcnemar_test,
-    obuchowski_test,
-)
-from grading.agreement.timing import log_time_mixed_model, paired_time_wilcoxon
-from grading.agreement.weights import weight_matrix
+from importlib import import_module
 
-__all__ = [
-    "AgreementResult",
-    "ConfidenceInterval",
-    "DifferenceResult",
-    "Ratings",
-    "benchmark",
-    "brennan_prediger",
-    "clustered_proportion",
-    "cohen_kappa",
-    "compare",
-    "conger_kappa",
-    "dichotomise",
-    "estimate",
-    "fleiss_kappa",
-    "gee_recall_test",
-    "gwet_ac",
-    "holm",
-    "krippendorff_alpha",
-    "log_time_mixed_model",
-    "mcnemar_test",
-    "obuchowski_test",
-    "paired_time_wilcoxon",
-    "percent_agreement",
-    "scott_pi",
-    "units",
-    "weight_matrix",
-]
+# Exports are loaded on first use (PEP 562): ``python -m grading.agreement`` then imports only
+# what one computation needs, not pandas, statsmodels and pingouin for every call.
+_EXPORTS = {
+    "AgreementResult": "_common",
+    "ConfidenceInterval": "_common",
+    "DifferenceResult": "_common",
+    "Ratings": "data",
+    "weight_matrix": "weights",
+    "estimate": "api",
+    "compare": "api",
+    "cohen_kappa": "api",
+    "scott_pi": "api",
+    "gwet_ac": "api",
+    "fleiss_kappa": "api",
+    "conger_kappa": "api",
+    "brennan_prediger": "api",
+    "percent_agreement": "api",
+    "krippendorff_alpha": "api",
+    "benchmark": "benchmarking",
+    "holm": "multiplicity",
+    "dichotomise": "pooling",
+    "units": "pooling",
+    "mcnemar_test": "recall",
+    "obuchowski_test": "recall",
+    "clustered_proportion": "recall",
+    "gee_recall_test": "recall",
+    "paired_time_wilcoxon": "timing",
+    "log_time_mixed_model": "timing",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f"grading.agreement.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'grading.agreement' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -12,6 +12,9 @@ Conventions (also in ``--help`` and the README):
   irrCAC does: table input uses the table variance (divisor n), long and counts input the
   linearised one (divisor n − 1), df = n − 1.
 - ``--categories`` is required; ``observed`` infers them from the data and says so.
+- Input formats: ``long`` (``subject,rater,rating[,cluster]``), ``wide`` (an optional
+  ``subject`` column, an optional cluster column, then one column per rater: R irrCAC's raw
+  layout), ``table`` and ``counts``. A blank cell is a missing rating.
 - ``--metric`` selects Krippendorff's coincidence-matrix form (SE only under ``--variance
   bootstrap|jackknife``); without it Krippendorff is Gwet's raw form with ``--weights``
   (variance over subjects with two or more ratings, centred on α′, df = n − 1). Giving both
@@ -44,9 +47,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from grading.agreement import api
+from grading.agreement._fastcsv import read_wide_numeric
 from grading.agreement.data import Ratings, observed_categories
 
 COEFFICIENTS = (
@@ -87,7 +90,9 @@ def _category_values(categories) -> list:
     return out
 
 
-def _read_csv(path: str) -> pd.DataFrame:
+def _read_csv(path: str):
+    import pandas as pd  # here, not at the top: the wide numeric path never needs it
+
     try:
         # Only a blank cell is missing: "NA" or "None" could be real category labels.
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -125,7 +130,54 @@ def _same_set(declared: list, found: list[str], what: str) -> list[int]:
     return [found_keys.index(k) for k in declared_keys]
 
 
+def _wide_numeric(path: str, cluster_column: str):
+    """A wide numeric CSV read without pandas: (rater names, float matrix) or None."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"input file {path} does not exist") from None
+    header = data.split(b"\n", 1)[0].decode(errors="replace")
+    if cluster_column in [name.strip() for name in header.split(",")]:
+        return None  # cluster labels are text: the pandas path reads them
+    return read_wide_numeric(data, skip={"subject"})
+
+
+def _load_wide(args) -> Ratings:
+    numeric = None
+    if args.categories == "observed" or _all_numeric(args.categories.split(",")):
+        numeric = _wide_numeric(args.input, args.cluster_column)
+    if numeric is not None:
+        raters, values = numeric
+        if args.categories == "observed":
+            present = np.unique(values[~np.isnan(values)])
+            declared, inferred = [_category_values([v])[0] for v in present], True
+        else:
+            declared, inferred = _declared(args, [])
+        ratings = Ratings.from_matrix(values, categories=declared, raters=raters)
+        return _with_inferred(ratings, inferred)
+    frame = _read_csv(args.input)
+    cluster = args.cluster_column if args.cluster_column in frame.columns else None
+    raters = [c for c in frame.columns if c not in ("subject", cluster)]
+    if not raters:
+        raise InputError("the wide input has no rater columns")
+    values = frame[raters].to_numpy(dtype=object)
+    declared, inferred = _declared(args, [v for v in values.ravel() if isinstance(v, str)])
+    clusters = frame[cluster].tolist() if cluster else None
+    ratings = Ratings.from_matrix(values, categories=declared, clusters=clusters, raters=raters)
+    return _with_inferred(ratings, inferred)
+
+
+def _all_numeric(values) -> bool:
+    try:
+        [float(v) for v in values]
+    except ValueError:
+        return False
+    return True
+
+
 def load_ratings(args) -> Ratings:
+    if args.input_format == "wide":
+        return _load_wide(args)
     frame = _read_csv(args.input)
     if args.input_format == "long":
         missing = [c for c in ("subject", "rater", "rating") if c not in frame.columns]
@@ -250,8 +302,8 @@ def run_estimate(args) -> dict:
 
 
 def run_compare(args) -> dict:
-    if args.input_format != "long":
-        raise InputError("compare needs long input (rater identities)")
+    if args.input_format not in ("long", "wide"):
+        raise InputError("compare needs long or wide input (rater identities)")
     ratings = load_ratings(args)
     pair_a = tuple(r.strip() for r in args.pair_a.split(","))
     pair_b = tuple(r.strip() for r in args.pair_b.split(","))
@@ -305,7 +357,9 @@ def run_recall_compare(args) -> dict:
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coefficient", required=True, choices=COEFFICIENTS)
     parser.add_argument("--input", required=True, metavar="FILE")
-    parser.add_argument("--input-format", choices=("long", "table", "counts"), default="long")
+    parser.add_argument(
+        "--input-format", choices=("long", "wide", "table", "counts"), default="long"
+    )
     parser.add_argument(
         "--categories", required=True, help="e.g. 0,1,2,3 (declared order), or 'observed'"
     )

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MISSING = -1
 
@@ -57,17 +60,22 @@ class CategoryIndex:
                 return value
         return str(value).strip()
 
-    def positions(self, values: pd.Series) -> np.ndarray:
-        """Vectorised lookup: category positions, −1 for missing, −2 for an unknown value."""
+    def positions(self, values) -> np.ndarray:
+        """Vectorised lookup: category positions, −1 for missing, −2 for an unknown value.
+
+        A float array (NaN = missing) takes a pure-numpy path: the CLI's wide input never
+        needs pandas, whose import alone costs more than a large computation.
+        """
+        if self.numeric and isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            return self._numeric_positions(values, np.isnan(values))
+        import pandas as pd
+
         series = pd.Series(values)
         missing = series.isna().to_numpy().copy()  # pandas may hand out a read-only view
         if self.numeric:
-            keys = np.array(list(self._index), dtype=float)
             numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-            order = np.argsort(keys)
-            slot = np.clip(np.searchsorted(keys[order], numbers), 0, len(keys) - 1)
-            found = keys[order][slot] == numbers
-            out = np.where(found, order[slot], -2)
+            out = self._numeric_positions(numbers, missing)
+            found = out != -2
         else:
             mapped = series.astype(str).str.strip().map(self._index)
             found = mapped.notna().to_numpy()
@@ -77,8 +85,14 @@ class CategoryIndex:
         if unmatched.size:
             blank = series.iloc[unmatched].astype(str).str.strip() == ""
             missing[unmatched[blank.to_numpy()]] = True
-        out = np.where(missing, MISSING, out)
-        return out.astype(np.int64)
+        return np.where(missing, MISSING, out).astype(np.int64)
+
+    def _numeric_positions(self, numbers: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        keys = np.array(list(self._index), dtype=float)
+        order = np.argsort(keys)
+        slot = np.clip(np.searchsorted(keys[order], numbers), 0, len(keys) - 1)
+        found = keys[order][slot] == numbers
+        return np.where(missing, MISSING, np.where(found, order[slot], -2)).astype(np.int64)
 
     def __call__(self, value, *, where: str = "") -> int:
         if _is_missing(value):
@@ -102,6 +116,18 @@ def observed_categories(values: Sequence) -> tuple:
     return tuple(sorted(present, key=str))
 
 
+def _cluster_codes(clusters: Sequence) -> tuple[np.ndarray, tuple]:
+    """Integer codes 0..C−1 in order of first appearance, and the labels."""
+    labels, first, codes = np.unique(
+        np.asarray(clusters, dtype=object).astype(str), return_index=True, return_inverse=True
+    )
+    order = np.argsort(first)  # relabel so codes follow first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    values = list(clusters)
+    return rank[codes].astype(np.int64), tuple(values[i] for i in np.sort(first))
+
+
 @dataclass(frozen=True, eq=False)
 class Ratings:
     """Ratings on declared categories in one of three shapes (``kind``).
@@ -114,7 +140,9 @@ class Ratings:
         Category positions, -1 where a rater did not rate the subject (long input).
     table : ndarray, shape (q, q), or None
     counts : ndarray, shape (n_subjects, q), or None
-    subjects, raters : tuple or None
+    subjects : sequence or None
+        Subject labels (an array for long input).
+    raters : tuple or None
     clusters : ndarray of int, shape (n_subjects,), or None
         Cluster (e.g. patient) of each subject, for clustered variances.
     categories_inferred : bool
@@ -126,7 +154,7 @@ class Ratings:
     matrix: np.ndarray | None = None
     table: np.ndarray | None = None
     counts: np.ndarray | None = None
-    subjects: tuple | None = None
+    subjects: Sequence | None = None
     raters: tuple | None = None
     clusters: np.ndarray | None = None
     cluster_labels: tuple | None = None
@@ -180,6 +208,8 @@ class Ratings:
         cluster: str | None = None,
     ) -> Ratings:
         """From a long table with one row per (subject, rater) rating."""
+        import pandas as pd
+
         needed = [subject, rater, rating] + ([cluster] if cluster else [])
         missing = [c for c in needed if c not in frame.columns]
         if missing:
@@ -190,7 +220,8 @@ class Ratings:
         index = CategoryIndex(categories)
         subject_codes, subject_values = pd.factorize(frame[subject], sort=False)
         rater_codes, rater_values = pd.factorize(frame[rater], sort=False)
-        subjects, raters = tuple(subject_values), tuple(rater_values)
+        # Subjects stay an array: a tuple of 375,000 labels costs more than the statistics.
+        subjects, raters = subject_values.to_numpy(), tuple(rater_values)
         if (subject_codes < 0).any() or (rater_codes < 0).any():
             raise ValueError("Every row needs a subject and a rater.")
         cell = subject_codes * len(raters) + rater_codes
@@ -236,11 +267,13 @@ class Ratings:
         raters: Sequence | None = None,
     ) -> Ratings:
         """From a subjects × raters array of rating values (NaN or None where missing)."""
-        values = np.asarray(ratings, dtype=object)
+        values = np.asarray(ratings)
+        if values.dtype.kind not in "f":
+            values = values.astype(object)
         if values.ndim != 2:
             raise ValueError("Ratings must be a subjects × raters array.")
         index = CategoryIndex(categories)
-        flat = index.positions(pd.Series(values.ravel()))
+        flat = index.positions(values.ravel())
         if (flat == -2).any():
             index(values.ravel()[np.flatnonzero(flat == -2)[0]])  # raises, naming the value
         matrix = flat.reshape(values.shape)
@@ -248,9 +281,7 @@ class Ratings:
         if clusters is not None:
             if len(clusters) != values.shape[0]:
                 raise ValueError("clusters must give one cluster per subject.")
-            labels = tuple(pd.unique(pd.Series(list(clusters))))
-            c_pos = {c: i for i, c in enumerate(labels)}
-            cluster_array = np.array([c_pos[c] for c in clusters], dtype=np.int64)
+            cluster_array, labels = _cluster_codes(clusters)
         return cls(
             kind="matrix",
             categories=tuple(categories),
@@ -296,9 +327,7 @@ class Ratings:
         if clusters is not None:
             if len(clusters) != array.shape[0]:
                 raise ValueError("clusters must give one cluster per subject.")
-            labels = tuple(pd.unique(pd.Series(list(clusters))))
-            c_pos = {c: i for i, c in enumerate(labels)}
-            cluster_array = np.array([c_pos[c] for c in clusters], dtype=np.int64)
+            cluster_array, labels = _cluster_codes(clusters)
         return cls(
             kind="counts",
             categories=tuple(categories),

@@ -9,17 +9,14 @@ Published values: R irrCAC's benchmarking vignette (kgwet/irrCAC ``inst/doc/benc
 from __future__ import annotations
 
 import doctest
-import importlib
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from grading.agreement.benchmark import SCALES, benchmark
-
-# The package exports the function ``benchmark``, which shadows the module's attribute name.
-benchmark_module = importlib.import_module("grading.agreement.benchmark")
+from grading.agreement import benchmarking as benchmark_module
+from grading.agreement.benchmarking import SCALES, benchmark
 
 AC1, SE = 0.77544, 0.14295
 VIGNETTE = {

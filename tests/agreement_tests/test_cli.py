@@ -318,3 +318,45 @@ def test_a_missing_rater_column_a_non_square_table_and_one_subject_exit_2(capsys
         "ghost,reference",
     )
     assert code == 2 and "ghost" in err
+
+
+def test_wide_input_gives_the_same_result_as_long_input(capsys, tmp_path):
+    frame = load_long()
+    wide = frame.pivot(index="subject", columns="rater", values="rating").reset_index()
+    csv = tmp_path / "wide.csv"
+    wide.to_csv(csv, index=False)
+    common = ["estimate", "--coefficient", "gwet", "--weights", "linear", "--categories", "0,1,2,3"]
+    _, from_long = run(capsys, *common, "--input", LONG)
+    code, from_wide = run(capsys, *common, "--input", str(csv), "--input-format", "wide")
+    assert code == 0
+    assert from_wide["estimate"] == pytest.approx(from_long["estimate"], abs=1e-15)
+    assert from_wide["standard_error"] == pytest.approx(from_long["standard_error"], abs=1e-15)
+
+
+def test_wide_input_with_text_categories_and_clusters_takes_the_pandas_path(capsys, tmp_path):
+    csv = tmp_path / "wide.csv"
+    csv.write_text(
+        "subject,cluster,r1,r2\n1,p1,no,no\n2,p1,yes,no\n3,p2,yes,yes\n4,p2,no,\n5,p3,yes,yes\n"
+    )
+    code, out = run(
+        capsys,
+        "estimate",
+        "--coefficient",
+        "gwet",
+        "--input",
+        str(csv),
+        "--input-format",
+        "wide",
+        "--categories",
+        "no,yes",
+        "--variance",
+        "cluster",
+    )
+    assert code == 0, out
+    assert out["n_clusters"] == 3 and out["n_subjects"] == 5
+
+
+def load_long():
+    from fixtures.ratings import load
+
+    return load("stenosis_long")

@@ -89,7 +89,7 @@ def test_these_modules_import_without_django():
     code = (
         "import sys\n"
         "import grading.agreement.recall, grading.agreement.timing\n"
-        "import grading.agreement.multiplicity, grading.agreement.benchmark\n"
+        "import grading.agreement.multiplicity, grading.agreement.benchmarking\n"
         "import grading.agreement.pooling\n"
         "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'\n"
     )
