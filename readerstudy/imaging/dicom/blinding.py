@@ -12,11 +12,20 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+from functools import cache
 from typing import Any
 
 import numpy as np
 from pydicom import Dataset, FileMetaDataset, Sequence
+from pydicom.charset import default_encoding
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.multival import MultiValue
+from pydicom.tag import BaseTag
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian
+from pydicom.valuerep import CUSTOMIZABLE_CHARSET_VR, PersonName
+
+from . import _elements
 
 BLINDING_VERSION = "1"
 # A fixed random UUID written as a 2.25 integer: identifies our writer only.
@@ -89,6 +98,25 @@ BLINDING_KEYWORDS = (
     "DeidentificationMethodCodeSequence",
     "ReferencedImageSequence",
 )
+# The blinded dataset has no SpecificCharacterSet: text is written in
+# pydicom's default character set.
+OUTPUT_ENCODING = default_encoding
+
+
+def _tag(keyword: str) -> BaseTag:
+    tag = tag_for_keyword(keyword)
+    if tag is None:  # a typo in an allow-list must fail loudly
+        raise LookupError(f"Unknown DICOM keyword {keyword!r} in allow-list.")
+    return BaseTag(tag)
+
+
+_KEPT_TAGS_BY_INT = {int(tag): tag for tag in map(_tag, KEPT_KEYWORDS)}
+_REMAPPED_UID_TAGS = tuple((keyword, _tag(keyword)) for keyword in REMAPPED_UID_KEYWORDS)
+_SERIES_DESCRIPTION = _tag("SeriesDescription")
+_SOP_CLASS_UID = _tag("SOPClassUID")
+_SOP_INSTANCE_UID = _tag("SOPInstanceUID")
+_MEDIA_STORAGE_SOP_CLASS_UID = _tag("MediaStorageSOPClassUID")
+_MEDIA_STORAGE_SOP_INSTANCE_UID = _tag("MediaStorageSOPInstanceUID")
 
 
 def pseudonymous_uid(uid: str, *, key: bytes) -> str:
@@ -168,31 +196,134 @@ def blind_dataset(ds: Dataset, *, key: bytes, series_label: str) -> Dataset:
     -------
     pydicom.Dataset
         A new dataset with explicit VR little endian file meta; the source is
-        left untouched.
+        left untouched (apart from pydicom converting raw values it reads).
+        Attributes are held as raw explicit VR little endian elements whose
+        bytes are what pydicom's writer produces for the copied value (see
+        ``_elements``), so writing the dataset copies bytes instead of
+        formatting values again. Reading an attribute converts it as usual.
     """
-    out = Dataset()
-    for keyword in KEPT_KEYWORDS:
-        if keyword in ds:
-            elem = ds[keyword]
-            out.add_new(elem.tag, elem.VR, copy.deepcopy(elem.value))
-    for keyword in REMAPPED_UID_KEYWORDS:
+    use_memo = _elements.memos_usable()
+    charset = _elements.charset_key(ds) if use_memo else None
+    elements: dict[BaseTag, Any] = {}
+    for elem in ds.values():  # one pass; tags compared as ints (see _elements)
+        tag = int(elem.tag)
+        if tag in _KEPT_TAGS_BY_INT:
+            if isinstance(elem, RawDataElement) and elem.value is None:
+                elem = ds.get_item(tag)  # deferred: read it, as ds[...] would
+            elements[_KEPT_TAGS_BY_INT[tag]] = _kept(ds, elem, use_memo=use_memo, charset=charset)
+    for keyword, tag in _REMAPPED_UID_TAGS:
         if ds.get(keyword):
-            setattr(out, keyword, pseudonymous_uid(str(ds[keyword].value), key=key))
-    for keyword in EMPTIED_KEYWORDS:
-        setattr(out, keyword, "")
-    out.SeriesDescription = series_label
-    out.PatientIdentityRemoved = "YES"
-    out.DeidentificationMethod = list(DEIDENTIFICATION_METHOD)
-    out.DeidentificationMethodCodeSequence = Sequence(
-        [_code(value, meaning) for value, meaning in DEIDENTIFICATION_CODES]
+            uid = pseudonymous_uid(str(ds[keyword].value), key=key)
+            elements[tag] = _uid_element(tag, uid)
+    elements.update(_constant_elements())
+    elements[_SERIES_DESCRIPTION] = _written(
+        DataElement(_SERIES_DESCRIPTION, "LO", series_label), use_memo=use_memo
     )
+    out = Dataset(elements)
+    out.set_original_encoding(False, True, OUTPUT_ENCODING)
     references = _referenced_images(ds)
     if references:
         out.ReferencedImageSequence = references
-    _remap_instance_uids(out, key=key)
+        _remap_items(out.ReferencedImageSequence, key=key)
     _copy_pixel_data(ds, out)
     out.file_meta = _file_meta(out)
     return out
+
+
+def _kept(ds: Dataset, elem: Any, *, use_memo: bool, charset: Any) -> Any:
+    """The allow-listed element ``elem`` of ``ds`` as the blinded file holds it.
+
+    Equal source elements give equal results, so they are remembered: by
+    their raw bytes while ``ds`` still holds them raw, else by their value.
+    """
+    key = None
+    tag = elem.tag
+    if use_memo:
+        if isinstance(elem, RawDataElement):
+            found = _elements.raw_key(elem, charset)
+            key = None if found is None else ("blind-raw", found)
+        else:
+            found = _elements.value_key(elem)
+            key = None if found is None else ("blind-value", found)
+        hit = _elements.CANONICAL.get(key)
+        if hit is not None:
+            return hit
+    elem = ds[tag]
+    copied = _canonical(DataElement(elem.tag, elem.VR, copy.deepcopy(elem.value)))
+    if isinstance(copied, RawDataElement):
+        _elements.CANONICAL.put(key, copied)
+    return copied
+
+
+def _written(elem: DataElement, *, use_memo: bool) -> Any:
+    """``elem`` (built here, not shared) as the blinded file holds it."""
+    key = None
+    if use_memo:
+        found = _elements.value_key(elem)
+        key = None if found is None else ("blind-value", found)
+        hit = _elements.CANONICAL.get(key)
+        if hit is not None:
+            return hit
+    copied = _canonical(elem)
+    if isinstance(copied, RawDataElement):
+        _elements.CANONICAL.put(key, copied)
+    return copied
+
+
+def _canonical(elem: DataElement) -> RawDataElement | DataElement:
+    """Encode ``elem`` with pydicom's writer and keep the bytes as a raw element.
+
+    The blinded dataset has no SpecificCharacterSet, so text is encoded with
+    pydicom's default, as writing the dataset would. Two kinds of element are
+    kept as they are: those pydicom writes with an undefined length, and text
+    that is not ASCII, which the default character set may not represent (the
+    file then holds replacement characters while the DICOM JSON, made from
+    the value, keeps the text, as it always has).
+    """
+    if elem.VR in CUSTOMIZABLE_CHARSET_VR and not _is_ascii(elem.value):
+        return elem
+    encoded = _elements.encode_element(elem, OUTPUT_ENCODING)
+    raw = _elements.from_encoded(elem.tag, encoded)
+    return elem if raw is None else raw
+
+
+def _is_ascii(value: Any) -> bool:
+    values = value if isinstance(value, (MultiValue, list, tuple)) else [value]
+    return all(v is None or (isinstance(v, (str, PersonName)) and str(v).isascii()) for v in values)
+
+
+def _uid_element(tag: BaseTag, uid: str) -> RawDataElement:
+    # What pydicom writes for a UI value: the ASCII UID padded with NUL to
+    # an even length. Pseudonyms are "2.25." and digits, at most 44 chars.
+    value = uid.encode("ascii")
+    if len(value) % 2:
+        value += b"\0"
+    return RawDataElement(tag, "UI", len(value), value, 0, False, True)
+
+
+@cache
+def _constant_elements() -> dict[BaseTag, RawDataElement]:
+    """The identity attributes emptied and the de-identification record.
+
+    The same for every instance, so they are encoded once (raw elements are
+    immutable and can be shared between datasets).
+    """
+    template = Dataset()
+    for keyword in EMPTIED_KEYWORDS:
+        setattr(template, keyword, "")
+    template.PatientIdentityRemoved = "YES"
+    template.DeidentificationMethod = list(DEIDENTIFICATION_METHOD)
+    template.DeidentificationMethodCodeSequence = Sequence(
+        [_code(value, meaning) for value, meaning in DEIDENTIFICATION_CODES]
+    )
+    constants = {}
+    for elem in template:
+        raw = _canonical(elem)
+        if not isinstance(raw, RawDataElement):  # pragma: no cover - pydicom changed
+            raise RuntimeError(f"{elem.tag} cannot be stored as a raw element.")
+        _elements.register_constant(raw)
+        constants[elem.tag] = raw
+    return constants
 
 
 def _code(value: str, meaning: str) -> Dataset:
@@ -226,15 +357,18 @@ def _remap_instance_uids(ds: Dataset, *, key: bytes) -> None:
     be looked up in the source PACS. Top-level UIDs are set explicitly.
     """
     for elem in ds:
-        if elem.VR != "SQ":
-            continue
-        for item in elem.value:
-            for inner in item:
-                if inner.VR == "UI" and inner.value:
-                    values = inner.value if inner.VM > 1 else [inner.value]
-                    mapped = [_maybe_remap(str(v), key=key) for v in values]
-                    inner.value = mapped if inner.VM > 1 else mapped[0]
-            _remap_instance_uids(item, key=key)
+        if elem.VR == "SQ":
+            _remap_items(elem.value, key=key)
+
+
+def _remap_items(items: Sequence, *, key: bytes) -> None:
+    for item in items:
+        for inner in item:
+            if inner.VR == "UI" and inner.value:
+                values = inner.value if inner.VM > 1 else [inner.value]
+                mapped = [_maybe_remap(str(v), key=key) for v in values]
+                inner.value = mapped if inner.VM > 1 else mapped[0]
+        _remap_instance_uids(item, key=key)
 
 
 def _maybe_remap(uid: str, *, key: bytes) -> str:
@@ -253,10 +387,41 @@ def _copy_pixel_data(ds: Dataset, out: Dataset) -> None:
 
 
 def _file_meta(ds: Dataset) -> FileMetaDataset:
+    sop_class = ds.get_item(_SOP_CLASS_UID)
+    sop_instance = ds.get_item(_SOP_INSTANCE_UID)
+    if not all(
+        _elements.is_explicit_little_endian_raw(elem) and elem.VR == "UI"
+        for elem in (sop_class, sop_instance)
+    ):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+        return meta
+    # The same UI bytes under the media storage tags: what setting them from
+    # the dataset's values and writing them would give.
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    meta[_MEDIA_STORAGE_SOP_CLASS_UID] = sop_class._replace(tag=_MEDIA_STORAGE_SOP_CLASS_UID)
+    meta[_MEDIA_STORAGE_SOP_INSTANCE_UID] = sop_instance._replace(
+        tag=_MEDIA_STORAGE_SOP_INSTANCE_UID
+    )
+    for tag, raw in _constant_meta().items():
+        meta[tag] = raw
     return meta
+
+
+@cache
+def _constant_meta() -> dict[BaseTag, RawDataElement]:
+    template = FileMetaDataset()
+    template.TransferSyntaxUID = ExplicitVRLittleEndian
+    template.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    template.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    constants = {}
+    for elem in template:
+        raw = _canonical(elem)
+        if not isinstance(raw, RawDataElement):  # pragma: no cover - pydicom changed
+            raise RuntimeError(f"{elem.tag} cannot be stored as a raw element.")
+        constants[elem.tag] = raw
+    return constants

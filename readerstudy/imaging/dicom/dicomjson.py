@@ -20,6 +20,7 @@ from typing import Any
 from pydicom import Dataset
 from pydicom.datadict import tag_for_keyword
 
+from . import _elements
 from .blinding import (
     BLINDING_KEYWORDS,
     EMPTIED_KEYWORDS,
@@ -87,15 +88,38 @@ def metadata_json(ds: Dataset, *, pixel_data_uri: str | None = None) -> dict[str
     tsuid = meta.get("TransferSyntaxUID") if meta is not None else None
     if not tsuid:
         raise ValueError("The dataset has no file meta TransferSyntaxUID.")
-    # Copy without the pixel elements so they are neither base64-encoded
-    # (to_json_dict's InlineBinary) nor read at all.
-    header = Dataset()
-    for elem in ds:
-        if elem.tag not in PIXEL_TAGS:
-            header.add(elem)
-    result = header.to_json_dict(
-        bulk_data_threshold=1024, bulk_data_element_handler=_refuse_bulk_data
-    )
+    # What Dataset.to_json_dict does, in tag order, without the pixel
+    # elements so they are neither base64-encoded (InlineBinary) nor read.
+    # Elements equal to one seen before reuse its JSON (see _elements).
+    use_memo = _elements.memos_usable()
+    charset = _elements.charset_key(ds) if use_memo else None
+    result: dict[str, Any] = {}
+    for elem in _elements.in_tag_order(ds):
+        tag = int(elem.tag)
+        if tag in PIXEL_TAGS:
+            continue
+        json_tag = f"{tag:08X}"
+        key = constants = None
+        if use_memo:
+            constants = _elements.constant_json(elem)
+            if constants is not None:
+                if charset in constants:
+                    result[json_tag] = _elements.copy_tree(constants[charset])
+                    continue
+            else:
+                key = _elements.json_key(elem, charset)
+                remembered = _elements.JSON.get(key)
+                if remembered is not None:
+                    result[json_tag] = _elements.copy_json(remembered)
+                    continue
+        element = ds[tag].to_json_dict(
+            bulk_data_element_handler=_refuse_bulk_data, bulk_data_threshold=1024
+        )
+        if constants is not None:
+            constants[charset] = _elements.copy_tree(element)
+        elif key is not None and _elements.copy_json(element) is not None:
+            _elements.JSON.put(key, _elements.copy_json(element))
+        result[json_tag] = element
     result[TRANSFER_SYNTAX_KEY] = {"vr": "UI", "Value": [str(tsuid)]}
     result[AVAILABLE_TRANSFER_SYNTAX_KEY] = {"vr": "UI", "Value": [str(tsuid)]}
     if pixel_data_uri is not None:

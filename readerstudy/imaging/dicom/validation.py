@@ -9,6 +9,7 @@ overlays and burned-in annotations are where answers and identities hide
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from pydicom import Dataset, dcmread
 from pydicom.dataelem import RawDataElement
@@ -19,7 +20,9 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
     MRImageStorage,
 )
+from pydicom.valuerep import VR
 
+from . import _elements
 from .errors import RejectedFile
 
 # Native (unencapsulated) syntaxes only: blinding re-encodes them to explicit
@@ -84,7 +87,8 @@ def _parse(data: bytes, *, name: str) -> Dataset:
         )
     # pydicom shortens values silently at end of file, so compare each
     # top-level element's declared length with what was actually read.
-    for elem in ds.elements():
+    elements = _elements.in_tag_order(ds)
+    for elem in elements:
         if (
             isinstance(elem, RawDataElement)
             and elem.value is not None
@@ -97,13 +101,37 @@ def _parse(data: bytes, *, name: str) -> Dataset:
                 f"{elem.length} bytes but only {len(elem.value)} remain.",
             )
     try:
-        # Values are decoded lazily; decode everything now so a malformed
-        # element fails here instead of during blinding.
-        for _ in ds.iterall():
-            pass
+        _decode_everything(ds, elements)
     except Exception as exc:
         raise _unparseable(name, exc) from exc
     return ds
+
+
+def _decode_everything(ds: Dataset, elements: list[Any]) -> None:
+    """Convert every element as ``ds.iterall()`` would, so a malformed one fails here.
+
+    Values are decoded lazily, and a file whose dropped attributes (a private
+    tag, a PHI field) do not decode is refused like any other malformed file.
+    An element equal to one that already converted without error (same tag,
+    VR, bytes, byte order and character set: see ``_elements``) is not
+    converted again and stays raw; blinding then copies its bytes. Elements
+    are visited in ``iterall`` order, so the first failure is the same one.
+    ``elements`` are those of ``ds`` in tag order, before any conversion.
+    """
+    use_memo = _elements.memos_usable()
+    charset = _elements.charset_key(ds) if use_memo else None
+    for elem in elements:
+        key = None
+        if use_memo and isinstance(elem, RawDataElement):
+            key = _elements.raw_key(elem, charset)
+            if key is not None and _elements.DECODES.get(key):
+                continue
+        converted = ds[elem.tag]
+        _elements.DECODES.put(key, True)
+        if converted.VR == VR.SQ:
+            for item in converted.value:
+                for _ in item.iterall():
+                    pass
 
 
 def _unparseable(name: str, exc: Exception) -> RejectedFile:
@@ -141,7 +169,7 @@ def _check_content(ds: Dataset, *, name: str) -> None:
                 f"ImageType of {name} contains {flag}: only original acquisitions can be read.",
             )
     overlay_groups = sorted(
-        {f"{elem.tag.group:04X}" for elem in ds if _is_overlay_group(elem.tag.group)}
+        {f"{tag >> 16:04X}" for tag in ds.keys() if _is_overlay_group(tag >> 16)}
     )
     if overlay_groups:
         raise RejectedFile(
