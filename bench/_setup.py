@@ -181,7 +181,13 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
 
 @contextlib.contextmanager
 def gunicorn(root: Path, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Serve the project (environment from :func:`django_env`); yields the base URL."""
+    """Serve the project (environment from :func:`django_env`); yields the base URL.
+
+    ``BENCH_GUNICORN_WORKERS`` / ``BENCH_GUNICORN_THREADS`` override the demo's 2 × 4 to try
+    other layouts.
+    """
+    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", workers))
+    threads = int(os.environ.get("BENCH_GUNICORN_THREADS", threads))
     port = free_port()
     log = root / f"gunicorn-{port}.log"
     with open(log, "wb") as out:

@@ -16,8 +16,10 @@ krippendorff                        1[r_i ≥ 2], r_i, Σ_k r_ik(r*_ik − 1)/(r
 
 with p_a|i = Σ_k r_ik(r*_ik − 1)/(r_i(r_i − 1)) on subjects with r_i ≥ 2 (0 otherwise) and
 r*_ik = Σ_l w_kl r_il. A bootstrap replicate is then ``counts @ sums`` for a vector of
-multinomial resample counts, and all B replicates are one matrix product (B × C)(C × d)
-followed by array arithmetic: no loop over replicates recomputes anything.
+resample counts (how often each unit was drawn), and all B replicates are one matrix product
+(B × C)(C × d) followed by array arithmetic: no loop over replicates recomputes anything.
+The columns depend on a subject's ratings only, so they are computed once per rating pattern
+and summed over (cluster, pattern) cells (:mod:`grading.agreement._patterns`).
 """
 
 from __future__ import annotations
@@ -30,15 +32,9 @@ import numpy as np
 # 1 − p_e at or below this is "chance agreement is 1": the coefficient is undefined.
 PE_TOLERANCE = 1e-12
 # Resample-count cells drawn at once (B_chunk × C): bounds memory for subject-level units.
-_CHUNK_CELLS = 4_000_000
+_CHUNK_CELLS = 2_000_000
 _WITH_SHARES = ("gwet", "fleiss", "scott")
 _WITH_RATERS = ("conger", "cohen")
-
-
-def unit_codes(labels: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes 0..C−1 of the resampling units, in increasing order of their labels."""
-    values, codes = np.unique(np.asarray(labels), return_inverse=True)
-    return codes.ravel(), int(values.size)
 
 
 def subject_agreement(rk: np.ndarray, weights: np.ndarray):
@@ -51,15 +47,14 @@ def subject_agreement(rk: np.ndarray, weights: np.ndarray):
     return r_i, two, pairs
 
 
-def statistic_sums(
+def statistic_columns(
     coefficient: str,
     weights: np.ndarray,
     rk: np.ndarray,
-    codes: np.ndarray,
-    n_units: int,
     matrix: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-unit sums (n_units × d) of the statistics that rebuild ``coefficient``.
+    """The additive statistics (n × d) of every subject (or rating pattern) that rebuild
+    ``coefficient`` once summed over a unit (see the table above).
 
     Parameters
     ----------
@@ -68,9 +63,6 @@ def statistic_sums(
     weights : ndarray, shape (q, q)
     rk : ndarray, shape (n, q)
         r_ik of the subjects (rows with no rating contribute nothing).
-    codes : ndarray of int, shape (n,)
-        Unit (cluster, or subject) of every row, 0..n_units − 1.
-    n_units : int
     matrix : ndarray of int, shape (n, r), optional
         Category positions per rater (−1 missing); required by Conger and Cohen.
     """
@@ -84,17 +76,16 @@ def statistic_sums(
             columns = [r_i >= 1, two, pa_i]
             if coefficient in _WITH_SHARES:
                 columns += list((rk / np.where(r_i >= 1, r_i, 1.0)[:, None]).T)
-    sums = np.column_stack(
-        [np.bincount(codes, weights=np.asarray(c, float), minlength=n_units) for c in columns]
-    )
+    out = np.column_stack([np.asarray(c, dtype=float) for c in columns])
     if coefficient not in _WITH_RATERS:
-        return sums
-    # Per-rater category counts p_gk·n_g of every unit, flattened rater-major (g·q + k).
+        return out
+    # 1[rater g put the subject in k], flattened rater-major (g·q + k): summed over a unit,
+    # the per-rater category counts p_gk·n_g.
     n_raters, q = matrix.shape[1], weights.shape[0]
-    rated = matrix >= 0
-    cells = codes[:, None] * (n_raters * q) + np.arange(n_raters)[None, :] * q + matrix
-    by_rater = np.bincount(cells[rated], minlength=n_units * n_raters * q)
-    return np.hstack([sums, by_rater.reshape(n_units, n_raters * q).astype(float)])
+    by_rater = np.zeros((len(matrix), n_raters * q))
+    subject, rater = np.nonzero(matrix >= 0)
+    by_rater[subject, rater * q + matrix[subject, rater]] = 1.0
+    return np.hstack([out, by_rater])
 
 
 def _quadratic(pi: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -159,21 +150,32 @@ def jackknife_variance(estimates: np.ndarray) -> float:
 
 
 def resample_counts(n_units: int, replicates: int, seed) -> Iterator[np.ndarray]:
-    """Multinomial(C; 1/C, …, 1/C) resample counts, in row blocks of one seeded stream.
+    """Cluster-bootstrap resample counts, in row blocks of one seeded stream.
 
-    Row b says how many times each unit appears in bootstrap sample b; the blocks only
-    bound memory and concatenate to the same B × C array whatever the block size.
+    Row b says how many times each of the C units appears in bootstrap sample b: C unit
+    indices drawn uniformly with replacement (``default_rng(seed).integers(0, C)``, row after
+    row) and counted, so each row is Multinomial(C; 1/C, …, 1/C). One ``bincount`` of
+    b·C + index counts a whole block. The blocks only bound memory (about ``_CHUNK_CELLS``
+    counts at once) and concatenate to the same B × C array whatever the block size.
     """
     rng = np.random.default_rng(seed)
     block = max(1, _CHUNK_CELLS // max(n_units, 1))
-    probabilities = np.full(n_units, 1.0 / n_units)
+    # Bounded integers below 2³² come from the same 32-bit stream whatever the dtype.
+    dtype = np.int32 if block * n_units < 2**31 else np.int64
     for start in range(0, replicates, block):
-        yield rng.multinomial(n_units, probabilities, size=min(block, replicates - start))
+        size = min(block, replicates - start)
+        drawn = rng.integers(0, n_units, size=(size, n_units), dtype=dtype)
+        drawn += (np.arange(size, dtype=dtype) * n_units)[:, None]
+        yield np.bincount(drawn.ravel(), minlength=size * n_units).reshape(size, n_units)
 
 
 def bootstrap_estimates(estimator: Callable, sums: np.ndarray, replicates: int, seed) -> np.ndarray:
     """B cluster-bootstrap estimates: resampled sums = counts @ unit sums, then ``estimator``."""
-    out = [estimator(counts @ sums) for counts in resample_counts(len(sums), replicates, seed)]
+    sums = np.asarray(sums, dtype=float)
+    out = [
+        estimator(counts.astype(float) @ sums)
+        for counts in resample_counts(len(sums), replicates, seed)
+    ]
     return np.concatenate(out)
 
 
@@ -187,13 +189,16 @@ def clustered_variance(deviations: np.ndarray, codes: np.ndarray, domain: np.nda
 
     m subjects and C clusters of the variance domain (all subjects, or Krippendorff's n₂);
     with one subject per cluster this is Σ e_i² / (m(m − 1)), the i.i.d. linearised form.
+    ``codes`` are non-negative unit codes.
     """
-    m = int(domain.sum())
-    units = np.unique(codes[domain]).size
+    if not domain.all():
+        codes, deviations = codes[domain], deviations[domain]
+    m = codes.size
+    totals = np.bincount(codes, weights=deviations)
+    units = int(np.count_nonzero(np.bincount(codes)))
     if units < 2:
         return float("nan")
-    totals = np.bincount(codes[domain], weights=deviations[domain])
-    return float(units / (units - 1) * np.sum(totals**2) / m**2)
+    return float(units / (units - 1) * (totals @ totals) / m**2)
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,15 +26,15 @@ from functools import partial
 
 import numpy as np
 
-from grading.agreement import _bootstrap
+from grading.agreement import _bootstrap, _patterns
 from grading.agreement._common import DifferenceResult
 from grading.agreement.data import Ratings
 from grading.agreement.raw import (
     check_options,
+    pattern_terms,
     prepare,
     resampling_units,
     sampled_fraction,
-    terms_of,
 )
 
 __all__ = ["compare_coefficients"]
@@ -140,39 +140,56 @@ def compare_coefficients(
         raise ValueError("ratings: comparing rater pairs needs rater identities (long input).")
     sub_a, sub_b = _columns(ratings, pair_a, "pair_a"), _columns(ratings, pair_b, "pair_b")
     prep_a, prep_b = (prepare(sub, coefficient, weights) for sub in (sub_a, sub_b))
-    terms_a, terms_b = terms_of(prep_a), terms_of(prep_b)
-    rows = np.union1d(terms_a.subjects, terms_b.subjects)
+    pterms_a, pterms_b = pattern_terms(prep_a), pattern_terms(prep_b)
+    index_a, index_b = prep_a.patterns.index, prep_b.patterns.index
+    rows = np.flatnonzero((index_a >= 0) | (index_b >= 0))
     n = rows.size
     fraction = sampled_fraction(population_size, n)
-    difference = terms_a.estimate - terms_b.estimate
-    centre = terms_a.centre - terms_b.centre
+    difference = pterms_a.estimate - pterms_b.estimate
+    centre = pterms_a.centre - pterms_b.centre
     notes = [f"a: {prep_a.coefficient} of {tuple(pair_a)}; b: of {tuple(pair_b)}."]
-    notes += [f"a: {note}" for note in (*prep_a.notes, *terms_a.notes)]
-    notes += [f"b: {note}" for note in (*prep_b.notes, *terms_b.notes)]
-    for label, terms in (("a", terms_a), ("b", terms_b)):
+    notes += [f"a: {note}" for note in (*prep_a.notes, *pterms_a.notes)]
+    notes += [f"b: {note}" for note in (*prep_b.notes, *pterms_b.notes)]
+    for label, terms in (("a", pterms_a), ("b", pterms_b)):
         if terms.n < n:
             notes.append(f"pair {label} rated {terms.n} of the {n} subjects; see Notes.")
     replicates = jackknife = n_clusters = None
     if variance in ("linearized", "cluster"):
+        terms_a = pterms_a.per_subject(prep_a.patterns)
+        terms_b = pterms_b.per_subject(prep_b.patterns)
         d = _embedded(terms_a, rows, n) - _embedded(terms_b, rows, n) - centre
         if variance == "linearized":
-            var, df = np.sum(d**2) / (n * (n - 1)), n - 1
+            var, df = (d @ d) / (n * (n - 1)), n - 1
         else:
             codes, n_clusters, _ = resampling_units(ratings, rows, required=True)
             var = _bootstrap.clustered_variance(d, codes, np.ones(n, dtype=bool))
             df = n_clusters - 1
         se = float(np.sqrt((1 - fraction) * var))
     else:
-        codes, units, clustered = resampling_units(ratings, rows, required=False)
-        sums, estimators = [], []
-        for prep in (prep_a, prep_b):
-            matrix = prep.matrix[rows] if prep.matrix is not None else None
-            sums.append(
-                _bootstrap.statistic_sums(
-                    prep.coefficient, prep.weights, prep.rk[rows], codes, units, matrix
-                )
-            )
-            estimators.append(partial(_bootstrap.estimate_from_sums, coefficient, prep.weights))
+        columns = [
+            _bootstrap.statistic_columns(coefficient, prep.weights, prep.rk, prep.matrix)
+            for prep in (prep_a, prep_b)
+        ]
+        clustered = ratings.clusters is not None
+        if clustered:
+            cells = [_patterns.cells_of(sub_a, prep_a.patterns)]
+            cells.append(_patterns.cells_of(sub_b, prep_b.patterns))
+            keep = cells[0].units[0] | cells[1].units[0]
+            units = int(np.count_nonzero(keep))
+            if units < 2:
+                raise ValueError(f"ratings.clusters: at least 2 clusters are needed; got {units}.")
+            sums = [c.unit_sums(col, keep) for c, col in zip(cells, columns, strict=True)]
+        else:
+            # Subjects are the units; a subject a pair did not rate adds nothing (a zero row).
+            units = n
+            sums = [
+                np.vstack([col, np.zeros((1, col.shape[1]))])[index[rows]]
+                for col, index in zip(columns, (index_a, index_b), strict=True)
+            ]
+        estimators = [
+            partial(_bootstrap.estimate_from_sums, coefficient, prep.weights)
+            for prep in (prep_a, prep_b)
+        ]
         width = sums[0].shape[1]
 
         def estimator(s: np.ndarray) -> np.ndarray:
@@ -196,8 +213,8 @@ def compare_coefficients(
     return DifferenceResult(
         difference=float(difference),
         standard_error=se,
-        estimate_a=terms_a.estimate,
-        estimate_b=terms_b.estimate,
+        estimate_a=pterms_a.estimate,
+        estimate_b=pterms_b.estimate,
         n_subjects=n,
         df=float(df) if distribution == "t" else None,
         variance=variance,

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from grading.agreement import _patterns
 from grading.agreement._common import ALTERNATIVES, AgreementResult
 from grading.agreement.data import Ratings
 from grading.agreement.weights import category_scores
@@ -50,20 +51,26 @@ def _unit_contributions(counts: np.ndarray) -> np.ndarray:
 
 
 class _Blocks(NamedTuple):
-    patterns: np.ndarray  # distinct block contributions to o, P × q²
-    freq: np.ndarray  # how many blocks share each pattern
+    patterns: np.ndarray  # block contributions to o, P × q² (distinct ones when merged)
+    freq: np.ndarray  # how many blocks (or units, unmerged with clusters) share each pattern
     pairable: int  # units with two or more values
     single: int  # units with exactly one value
     clustered: bool
+    n_blocks: float  # resampling blocks: rated units, or clusters of rated units
+    n_units: int  # units with at least one value
 
 
-def _blocks(ratings: Ratings) -> _Blocks:
+def _blocks(ratings: Ratings, *, merge: bool = True) -> _Blocks:
     """The resampling blocks: every rated unit, or every cluster of rated units.
 
     Identical blocks are merged with a multiplicity, which leaves every resample's
     distribution unchanged (resampling K blocks uniformly = drawing the pattern counts from a
     multinomial with the pattern frequencies). Units with one value are blocks too: they
     belong to the sample, though they add nothing to o.
+
+    With ``merge=False`` (enough for α itself: o = freq @ patterns) the patterns are the
+    distinct rating rows of :mod:`._patterns` with their unit counts, not merged further,
+    and with clusters only their number is worked out.
     """
     q = ratings.q
     if ratings.kind == "table":
@@ -74,31 +81,56 @@ def _blocks(ratings: Ratings) -> _Blocks:
         patterns[np.arange(len(k)), k, l_] += 1
         patterns[np.arange(len(k)), l_, k] += 1
         total = float(table.sum())
-        return _Blocks(patterns.reshape(len(k), q * q), table[k, l_], int(total), 0, False)
-    counts = ratings.rater_counts()
+        freq = table[k, l_]
+        return _Blocks(
+            patterns.reshape(len(k), q * q), freq, int(total), 0, False, float(freq.sum()),
+            int(round(total)),
+        )  # fmt: skip
+    if ratings.kind == "matrix":
+        # The rated units as distinct rows (a unit is rated iff m_u ≥ 1).
+        found = _patterns.patterns_of(ratings)
+        counts, weight, rows = found.rk, found.count, found.subjects
+        n_rows = found.index.size
+    else:
+        all_counts = ratings.rater_counts()
+        n_rows = len(all_counts)
+        rows = np.flatnonzero(all_counts.sum(axis=1) > 0)
+        counts, weight = all_counts[rows], np.ones(rows.size)
     m = counts.sum(axis=1)
-    rated, pairable = m > 0, m >= 2
-    contributions = np.zeros((int(rated.sum()), q * q))
-    contributions[pairable[rated]] = _unit_contributions(counts[pairable])
-    clustered = ratings.clusters is not None
-    if clustered:
-        clusters = np.asarray(ratings.clusters)
-        if clusters.shape != m.shape:
-            raise ValueError("ratings.clusters must give one cluster per subject.")
-        labels, block = np.unique(clusters[rated], return_inverse=True)
-        summed = np.zeros((len(labels), q * q))
-        np.add.at(summed, block.ravel(), contributions)
-        contributions = summed
-    patterns, inverse = np.unique(contributions, axis=0, return_inverse=True)
+    pairable = m >= 2
+    contributions = np.zeros((len(counts), q * q))
+    contributions[pairable] = _unit_contributions(counts[pairable])
+    n_rated = int(round(float(weight.sum())))
+    n_pairable = int(round(float(weight[pairable].sum())))
+    single = n_rated - n_pairable
+    if ratings.clusters is None:
+        if not merge:
+            return _Blocks(
+                contributions, weight, n_pairable, single, False, float(n_rated), n_rated
+            )
+        patterns, inverse = np.unique(contributions, axis=0, return_inverse=True)
+        freq = np.bincount(inverse.ravel(), weights=weight, minlength=len(patterns))
+        return _Blocks(patterns, freq, n_pairable, single, False, float(n_rated), n_rated)
+    clusters = np.asarray(ratings.clusters)
+    if clusters.shape != (n_rows,):
+        raise ValueError("ratings.clusters must give one cluster per subject.")
+    if not merge:
+        codes, n_codes = _patterns.cluster_codes(ratings.clusters)
+        n_blocks = np.count_nonzero(np.bincount(codes[rows], minlength=n_codes))
+        return _Blocks(contributions, weight, n_pairable, single, True, float(n_blocks), n_rated)
+    if ratings.kind == "matrix" and found.compressed:
+        contributions = contributions[found.index[rows]]  # one row per rated unit
+    labels, block = np.unique(clusters[rows], return_inverse=True)
+    summed = np.zeros((len(labels), q * q))
+    np.add.at(summed, block.ravel(), contributions)
+    patterns, inverse = np.unique(summed, axis=0, return_inverse=True)
     freq = np.bincount(inverse.ravel(), minlength=len(patterns)).astype(float)
-    return _Blocks(
-        patterns, freq, int(pairable.sum()), int(rated.sum() - pairable.sum()), clustered
-    )
+    return _Blocks(patterns, freq, n_pairable, single, True, float(freq.sum()), n_rated)
 
 
 def coincidence_matrix(ratings: Ratings) -> np.ndarray:
     """Krippendorff's q × q coincidence matrix o_ck on the declared categories."""
-    blocks = _blocks(ratings)
+    blocks = _blocks(ratings, merge=False)
     return (blocks.freq @ blocks.patterns).reshape(ratings.q, ratings.q)
 
 
@@ -284,14 +316,15 @@ def krippendorff_alpha(
     """
     _check_options(variance, bootstrap, ci_method, alternative, distribution)
     scores = _metric_scores(metric, ratings.categories)
-    patterns, freq, pairable, single, clustered = _blocks(ratings)
+    patterns, freq, pairable, single, clustered, blocks, n_units = _blocks(
+        ratings, merge=variance is not None
+    )
     if pairable == 0:
         raise ValueError("ratings: no unit has two or more values, so α has no pairable values.")
     o = freq @ patterns
     alpha, observed, expected = (float(v[0]) for v in _alpha(o[None], metric, scores))
     q = ratings.q
     delta = _distance(o.reshape(q, q).sum(axis=1)[None], metric, scores)[0]
-    blocks = float(freq.sum())
     notes = []
     if not np.isfinite(alpha):
         notes.append(
@@ -338,7 +371,7 @@ def krippendorff_alpha(
         standard_error=se,
         pa=1 - observed,
         pe=1 - expected,
-        n_subjects=ratings.n_subjects,
+        n_subjects=n_units if ratings.kind == "matrix" else ratings.n_subjects,
         n_raters=ratings.n_raters,
         categories=tuple(ratings.categories),
         weights=1 - delta / largest if largest > 0 else np.ones((q, q)),

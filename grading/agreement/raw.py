@@ -31,6 +31,12 @@ cluster-robust variance sums the terms within clusters (handbook §9); the jackk
 the cluster bootstrap recompute the coefficient from per-cluster sufficient statistics
 (:mod:`grading.agreement._bootstrap`).
 
+Computation: every per-subject term depends on the subject's row of ratings only (given p_e
+and κ̂), so subjects are reduced once per :class:`Ratings` to their distinct rating patterns
+with multiplicities, and per-cluster sums to (cluster × pattern) counts
+(:mod:`grading.agreement._patterns`); with two raters on q = 4 grades that is at most 25
+patterns however many subjects. The results are those of the per-subject sums up to rounding.
+
 References
 ----------
 Gwet (2008), Br J Math Stat Psychol 61:29, doi:10.1348/000711006X126600. Gwet (2014),
@@ -48,7 +54,7 @@ from functools import partial
 
 import numpy as np
 
-from grading.agreement import _bootstrap
+from grading.agreement import _bootstrap, _patterns
 from grading.agreement._common import ALTERNATIVES, AgreementResult
 from grading.agreement.data import Ratings
 from grading.agreement.weights import weight_matrix
@@ -130,26 +136,53 @@ class SubjectTerms:
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """Validated input of one coefficient (internal; shared with :mod:`.compare`)."""
+    """Validated input of one coefficient (internal; shared with :mod:`.compare`).
+
+    Subjects are held as the distinct rating patterns of :mod:`._patterns` with their
+    multiplicities ``count`` (every subject its own pattern when compression does not pay).
+    """
 
     coefficient: str
     weights: np.ndarray
     weights_name: str
-    rk: np.ndarray  # r_ik of every row of the Ratings
-    matrix: np.ndarray | None  # positions of the raters who rated someone (Conger, Cohen)
-    subjects: np.ndarray  # rows with at least one rating
+    patterns: _patterns.Patterns
+    matrix: np.ndarray | None  # pattern rows of the raters who rated someone (Conger, Cohen)
     n_raters: int
     notes: tuple[str, ...]
 
+    @property
+    def rk(self) -> np.ndarray:
+        """r_pk of every pattern (subjects with at least one rating)."""
+        return self.patterns.rk
 
-def _rater_counts(ratings: Ratings) -> np.ndarray:
-    """r_ik as :meth:`Ratings.rater_counts`, in one bincount for matrix input (speed)."""
-    if ratings.kind != "matrix":
-        return ratings.rater_counts()
-    n, q = ratings.matrix.shape[0], ratings.q
-    rated = ratings.matrix >= 0
-    cells = np.arange(n)[:, None] * q + ratings.matrix
-    return np.bincount(cells[rated], minlength=n * q).reshape(n, q).astype(float)
+    @property
+    def count(self) -> np.ndarray:
+        """m_p, the subjects showing each pattern."""
+        return self.patterns.count
+
+    @property
+    def subjects(self) -> np.ndarray:
+        """Rows of the Ratings with at least one rating."""
+        return self.patterns.subjects
+
+
+_WEIGHTS: dict = {}
+
+
+def _weight_matrix(weights, categories: tuple) -> np.ndarray:
+    """:func:`weight_matrix`, cached (read-only) for named weights."""
+    if not isinstance(weights, str):
+        return weight_matrix(weights, categories)
+    key = (weights, categories)
+    try:
+        return _WEIGHTS[key]
+    except KeyError:
+        w = weight_matrix(weights, categories)
+        w.setflags(write=False)
+        _WEIGHTS[key] = w
+        return w
+    except TypeError:  # unhashable categories
+        return weight_matrix(weights, categories)
 
 
 def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
@@ -160,15 +193,12 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
             "ratings is a contingency table: use grading.agreement.table (the two-rater "
             "table path); the raw framework needs per-subject ratings."
         )
-    w = weight_matrix(weights, ratings.categories)
-    rk = _rater_counts(ratings)
-    r_i = rk.sum(axis=1)
-    subjects = np.flatnonzero(r_i >= 1)
-    if subjects.size < 2:
-        raise ValueError(
-            f"ratings: at least 2 subjects with a rating are needed; got {subjects.size}."
-        )
-    if not np.any(r_i >= 2):
+    w = _weight_matrix(weights, ratings.categories)
+    patterns = _patterns.patterns_of(ratings)
+    n = patterns.n
+    if n < 2:
+        raise ValueError(f"ratings: at least 2 subjects with a rating are needed; got {n}.")
+    if not np.any(patterns.r >= 2):
         raise ValueError("ratings: no subject has two ratings, so observed agreement is undefined.")
     notes = []
     if ratings.categories_inferred:
@@ -181,20 +211,23 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
             f"coefficient={coefficient!r} needs rater identities (long or matrix input); "
             "counts input has none."
         )
-    n_raters = ratings.n_raters
+    # Counts input: the most ratings of a subject (as Ratings.n_raters, from the patterns).
+    n_raters = ratings.matrix.shape[1] if ratings.kind == "matrix" else int(patterns.r.max())
     if coefficient in ("cohen", "scott") and n_raters != 2:
         raise ValueError(
             f"coefficient={coefficient!r} needs exactly 2 raters; ratings has {n_raters}."
         )
     matrix = None
     if coefficient in _BY_RATER:
-        active = np.any(ratings.matrix >= 0, axis=0)
+        active = np.any(patterns.rows >= 0, axis=0)
         if active.sum() < 2:
             raise ValueError(f"ratings: {coefficient} needs at least 2 raters with a rating.")
         if not active.all():
             idle = [ratings.raters[g] for g in np.flatnonzero(~active)] if ratings.raters else []
             notes.append(f"raters {idle} rated no subject and are left out of Conger's p_e.")
-        matrix = ratings.matrix[:, active]
+            matrix = patterns.rows[:, active]
+        else:
+            matrix = patterns.rows
     if coefficient == "cohen":
         notes.append("Cohen's κ as Conger's κ with 2 raters: equal to Cohen's κ on complete data.")
     if coefficient == "scott":
@@ -203,26 +236,28 @@ def prepare(ratings: Ratings, coefficient: str, weights) -> Prepared:
         coefficient=coefficient,
         weights=w,
         weights_name=weights if isinstance(weights, str) else "custom",
-        rk=rk,
+        patterns=patterns,
         matrix=matrix,
-        subjects=subjects,
         n_raters=n_raters,
         notes=tuple(notes),
     )
 
 
-def _conger_chance(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+def _conger_chance(x: np.ndarray, w: np.ndarray, count: np.ndarray) -> tuple[float, np.ndarray]:
     """Conger's p_e and its per-subject terms p_e|i = Σ_g λ_ig / (r(r − 1)) (Gwet 2014, ch. 5).
 
     λ_ig = (n/n_g) Σ_k (r p̄_k − p_gk) [w_k,x_ig·1[g rated i] − (1[g rated i] − n_g/n) Σ_l w_kl p_gl],
-    the influence of subject i on rater g's margins p_gk (irrCAC ``conger.kappa.raw``).
+    the influence of subject i on rater g's margins p_gk (irrCAC ``conger.kappa.raw``). The
+    rows ``x`` are patterns, subject i standing for ``count`` subjects.
     """
-    n, r = x.shape
+    r = x.shape[1]
     q = w.shape[0]
+    n = float(count.sum())
     rated = x >= 0
-    n_g = rated.sum(axis=0).astype(float)
+    n_g = count @ rated
     cells = np.arange(r)[None, :] * q + x
-    p = np.bincount(cells[rated], minlength=r * q).reshape(r, q) / n_g[:, None]
+    weights = np.broadcast_to(count[:, None], x.shape)[rated]
+    p = np.bincount(cells[rated], weights=weights, minlength=r * q).reshape(r, q) / n_g[:, None]
     p_mean = p.mean(axis=0)
     outer = np.outer(p_mean, p_mean)
     s_kl = (p.T @ p - r * outer) / (r - 1)
@@ -238,16 +273,82 @@ def _conger_chance(x: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
 _UNDEFINED = "chance agreement is 1: the coefficient is undefined (e.g. one category used)."
 
 
-def _krippendorff_terms(prep: Prepared, rk: np.ndarray) -> SubjectTerms:
-    w, n = prep.weights, rk.shape[0]
+@dataclass(frozen=True, eq=False)
+class PatternTerms:
+    """:class:`SubjectTerms` held per rating pattern (internal): ``kappa_star``,
+    ``deviations`` and ``domain`` have one entry per pattern of ``Prepared.patterns``,
+    standing for ``count`` subjects each."""
+
+    coefficient: str
+    estimate: float
+    pa: float
+    pe: float
+    kappa_star: np.ndarray
+    count: np.ndarray
+    n: int
+    n2: int
+    centre: float
+    deviations: np.ndarray
+    domain: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_variance(self) -> int:
+        """Subjects in the variance domain: n, or n₂ for Krippendorff's α."""
+        return self.n if self.domain.all() else int(round(float(self.count @ self.domain)))
+
+    @property
+    def linearized_variance(self) -> float:
+        """Σ e_i² / (m(m − 1)) with m = ``n_variance``, before the finite-population factor."""
+        m = self.n_variance
+        if m < 2:
+            return float("nan")
+        return float(self.count @ self.deviations**2 / (m * (m - 1)))
+
+    def clustered_variance(self, cells: _patterns.Cells) -> float:
+        """C/(C − 1) · Σ_c (Σ_{i∈c} e_i)² / m² over the domain (handbook §9); see
+        :func:`grading.agreement._bootstrap.clustered_variance`."""
+        domain = None if self.domain.all() else self.domain
+        totals, units = cells.totals(self.deviations, domain)
+        if units < 2:
+            return float("nan")
+        m = self.n_variance
+        return float(units / (units - 1) * (totals @ totals) / m**2)
+
+    def per_subject(self, patterns: _patterns.Patterns) -> SubjectTerms:
+        """The terms of every subject (``patterns.subjects`` order)."""
+        index = patterns.index[patterns.subjects]
+        if not patterns.compressed:  # one pattern per subject, in subject order
+            index = slice(None)
+        return SubjectTerms(
+            coefficient=self.coefficient,
+            estimate=self.estimate,
+            pa=self.pa,
+            pe=self.pe,
+            kappa_star=self.kappa_star[index],
+            subjects=patterns.subjects,
+            n=self.n,
+            n2=self.n2,
+            centre=self.centre,
+            deviations=self.deviations[index],
+            domain=self.domain[index],
+            notes=self.notes,
+        )
+
+
+def _krippendorff_terms(prep: Prepared) -> PatternTerms:
+    w, rk, count = prep.weights, prep.rk, prep.count
+    n = prep.patterns.n
     r_i, two, pairs = _bootstrap.subject_agreement(rk, w)
-    n2 = int(two.sum())
+    c2 = count[two]
+    n2 = int(round(float(c2.sum())))
     r2, rk2 = r_i[two], rk[two]
-    r_mean = r2.mean()
+    total = float(c2 @ r2)  # Σ r_i over the n₂ subjects
+    r_mean = total / n2
     a = pairs[two] / (r_mean * (r2 - 1))
-    pa_prime = a.mean()
-    pa = pa_prime + (1 - pa_prime) / r2.sum()  # (1 − ε)p′_a + ε, ε = 1/Σ r_i
-    pi = rk2.sum(axis=0) / (n2 * r_mean)
+    pa_prime = float(c2 @ a) / n2
+    pa = pa_prime + (1 - pa_prime) / total  # (1 − ε)p′_a + ε, ε = 1/Σ r_i
+    pi = c2 @ rk2 / (n2 * r_mean)
     pe = float(pi @ w @ pi)
     estimate = float(_bootstrap.chance_corrected(pa, pe))
     centre = float(_bootstrap.chance_corrected(pa_prime, pe))
@@ -255,7 +356,7 @@ def _krippendorff_terms(prep: Prepared, rk: np.ndarray) -> SubjectTerms:
         f"Krippendorff's α in Gwet's raw form: linearised around α′ = {centre:.6g}, variance "
         f"over the n₂ = {n2} subjects with ≥ 2 ratings, df from all n = {n} (irrCAC)."
     ]
-    deviations = np.zeros(n)
+    deviations = np.zeros(count.size)
     if np.isnan(estimate):
         notes.append(_UNDEFINED)
         deviations[:] = np.nan
@@ -265,13 +366,13 @@ def _krippendorff_terms(prep: Prepared, rk: np.ndarray) -> SubjectTerms:
         deviations[two] = kappa_i - 2 * (1 - centre) * (pe_i - pe) / (1 - pe) - centre
     if n2 < 2:
         notes.append("only one subject has ≥ 2 ratings: Krippendorff's variance is undefined.")
-    return SubjectTerms(
+    return PatternTerms(
         coefficient=prep.coefficient,
         estimate=estimate,
         pa=float(pa),
         pe=pe,
         kappa_star=centre + (n / n2) * deviations,
-        subjects=prep.subjects,
+        count=count,
         n=n,
         n2=n2,
         centre=centre,
@@ -281,28 +382,29 @@ def _krippendorff_terms(prep: Prepared, rk: np.ndarray) -> SubjectTerms:
     )
 
 
-def terms_of(prep: Prepared) -> SubjectTerms:
-    rk = prep.rk[prep.subjects]
-    coefficient, w = prep.coefficient, prep.weights
+def pattern_terms(prep: Prepared) -> PatternTerms:
+    """The linearised terms of every rating pattern (Gwet 2008; handbook §4)."""
+    coefficient, w, rk, count = prep.coefficient, prep.weights, prep.rk, prep.count
     if coefficient == "krippendorff":
-        return _krippendorff_terms(prep, rk)
-    n, q = rk.shape
+        return _krippendorff_terms(prep)
+    q = rk.shape[1]
+    n = prep.patterns.n
     r_i, two, pairs = _bootstrap.subject_agreement(rk, w)
-    n2 = int(two.sum())
+    n2 = int(round(float(count @ two)))
     pa_i = np.where(two, pairs / np.where(two, r_i * (r_i - 1), 1.0), 0.0)
-    pa = float(pa_i.sum() / n2)
+    pa = float(count @ pa_i / n2)
     share = rk / r_i[:, None]
-    pi = share.mean(axis=0)
+    pi = count @ share / n
     if coefficient == "gwet":
         factor = w.sum() / (q * (q - 1))
         pe, pe_i = float(factor * np.sum(pi * (1 - pi))), factor * (share @ (1 - pi))
     elif coefficient in ("fleiss", "scott"):
         pe, pe_i = float(pi @ w @ pi), share @ ((w + w.T) / 2 @ pi)
     elif coefficient in _BY_RATER:
-        pe, pe_i = _conger_chance(prep.matrix[prep.subjects], w)
+        pe, pe_i = _conger_chance(prep.matrix, w, count)
     else:  # Brennan-Prediger and percent agreement: a constant p_e has no subject term
         pe = float(w.sum() / q**2) if coefficient == "brennan_prediger" else 0.0
-        pe_i = np.full(n, pe)
+        pe_i = np.full(count.size, pe)
     estimate = float(_bootstrap.chance_corrected(pa, pe))
     notes = []
     if n2 < n:
@@ -313,24 +415,29 @@ def terms_of(prep: Prepared) -> SubjectTerms:
         )
     if np.isnan(estimate):
         notes.append(_UNDEFINED)
-        star = np.full(n, np.nan)
+        star = np.full(count.size, np.nan)
     else:
         kappa_i = (n / n2) * (pa_i - pe * two) / (1 - pe)
         star = kappa_i - 2 * (1 - estimate) * (pe_i - pe) / (1 - pe)
-    return SubjectTerms(
+    return PatternTerms(
         coefficient=coefficient,
         estimate=estimate,
         pa=pa,
         pe=pe,
         kappa_star=star,
-        subjects=prep.subjects,
+        count=count,
         n=n,
         n2=n2,
         centre=estimate,
         deviations=star - estimate,
-        domain=np.ones(n, dtype=bool),
+        domain=np.ones(count.size, dtype=bool),
         notes=tuple(notes),
     )
+
+
+def terms_of(prep: Prepared) -> SubjectTerms:
+    """Per-subject terms of a prepared coefficient."""
+    return pattern_terms(prep).per_subject(prep.patterns)
 
 
 def subject_terms(ratings: Ratings, *, coefficient: str, weights="identity") -> SubjectTerms:
@@ -372,22 +479,22 @@ def null_standard_error(prep: Prepared, terms: SubjectTerms) -> float | None:
     """
     if not np.isfinite(terms.estimate):
         return None
-    w, rk = prep.weights, prep.rk[prep.subjects]
-    n, q = rk.shape
+    w, rk, count = prep.weights, prep.rk, prep.count
+    n, q = prep.patterns.n, rk.shape[1]
     if prep.coefficient in ("fleiss", "scott"):
-        m = rk[0].sum()
-        if not np.array_equal(w, np.eye(q)) or np.any(rk.sum(axis=1) != m):
+        r_i = rk.sum(axis=1)
+        m = r_i[0]
+        if not np.array_equal(w, np.eye(q)) or np.any(r_i != m):
             return None
-        p = rk.sum(axis=0) / (n * m)
+        p = count @ rk / (n * m)
         spread = np.sum(p * (1 - p))
         var0 = 2 * (spread**2 - np.sum(p * (1 - p) * (1 - 2 * p))) / (n * m * (m - 1) * spread**2)
         return float(np.sqrt(var0))
     if prep.coefficient == "cohen":
-        x = prep.matrix[prep.subjects]
+        x = prep.matrix
         if np.any(x < 0) or not np.allclose(w, w.T):
             return None
-        table = np.zeros((q, q))
-        np.add.at(table, (x[:, 0], x[:, 1]), 1.0)
+        table = np.bincount(x[:, 0] * q + x[:, 1], weights=count, minlength=q * q).reshape(q, q)
         row, col = table.sum(axis=1) / n, table.sum(axis=0) / n
         pe = row @ w @ col
         # w̄_k+ = Σ_l w_kl p_+l and w̄_+l = Σ_k w_kl p_k+
@@ -444,10 +551,36 @@ def resampling_units(ratings: Ratings, rows: np.ndarray, *, required: bool):
                 "variance='cluster' needs ratings.clusters (e.g. the patient of every subject)."
             )
         return np.arange(rows.size), int(rows.size), False
-    codes, units = _bootstrap.unit_codes(ratings.clusters[rows])
+    codes, n_units = _patterns.cluster_codes(ratings.clusters)
+    codes = codes[rows]
+    remap, units = _patterns.present_units(codes, n_units)
     if units < 2:
         raise ValueError(f"ratings.clusters: at least 2 clusters are needed; got {units}.")
-    return codes, units, True
+    return remap[codes], units, True
+
+
+def _require_clusters(ratings: Ratings, prep: Prepared) -> _patterns.Cells:
+    """The (cluster, pattern) cells of the rated subjects; errors as :func:`resampling_units`."""
+    if ratings.clusters is None:
+        resampling_units(ratings, prep.subjects, required=True)  # raises
+    cells = _patterns.cells_of(ratings, prep.patterns)
+    units = cells.units[1]
+    if units < 2:
+        raise ValueError(f"ratings.clusters: at least 2 clusters are needed; got {units}.")
+    return cells
+
+
+def unit_statistics(ratings: Ratings, prep: Prepared):
+    """Per-unit sufficient statistics (C × d) of the jackknife and bootstrap, C, and whether
+    the units are clusters (else subjects, in row order)."""
+    columns = _bootstrap.statistic_columns(prep.coefficient, prep.weights, prep.rk, prep.matrix)
+    if ratings.clusters is None:
+        if prep.patterns.compressed:
+            columns = columns[prep.patterns.index[prep.subjects]]
+        return columns, prep.patterns.n, False
+    cells = _require_clusters(ratings, prep)
+    keep, units = cells.units
+    return cells.unit_sums(columns, keep), units, True
 
 
 def raw_coefficient(
@@ -525,7 +658,7 @@ def raw_coefficient(
     if test_se not in ("nonnull", "null"):
         raise ValueError(f"test_se must be 'nonnull' or 'null'; got {test_se!r}.")
     prep = prepare(ratings, coefficient, weights)
-    terms = terms_of(prep)
+    terms = pattern_terms(prep)
     se_null = null_standard_error(prep, terms)
     if test_se == "null" and se_null is None:
         raise ValueError(
@@ -541,16 +674,12 @@ def raw_coefficient(
         if ratings.clusters is not None:
             notes.append("ratings carry clusters that the i.i.d. linearised variance ignores.")
     elif variance == "cluster":
-        codes, n_clusters, _ = resampling_units(ratings, terms.subjects, required=True)
-        var = _bootstrap.clustered_variance(terms.deviations, codes, terms.domain)
+        cells = _require_clusters(ratings, prep)
+        n_clusters = cells.units[1]
+        var = terms.clustered_variance(cells)
         se, df = float(np.sqrt((1 - fraction) * var)), n_clusters - 1
     else:
-        codes, units, clustered = resampling_units(ratings, terms.subjects, required=False)
-        rows = terms.subjects
-        matrix = prep.matrix[rows] if prep.matrix is not None else None
-        sums = _bootstrap.statistic_sums(
-            coefficient, prep.weights, prep.rk[rows], codes, units, matrix
-        )
+        sums, units, clustered = unit_statistics(ratings, prep)
         estimator = partial(_bootstrap.estimate_from_sums, coefficient, prep.weights)
         spread = _bootstrap.resample(
             variance, estimator, sums, fraction=fraction, replicates=bootstrap, seed=seed
@@ -575,7 +704,7 @@ def raw_coefficient(
         n_subjects=terms.n,
         n_raters=prep.n_raters,
         categories=tuple(ratings.categories),
-        weights=prep.weights,
+        weights=np.array(prep.weights),
         weights_name=prep.weights_name,
         variance=variance,
         df=float(df) if distribution == "t" else None,
