@@ -9,30 +9,23 @@ with a strong ETag; headers and lists are never cached.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterable
-from functools import cache, wraps
+from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from readerstudy.imaging.fastpath import token_user_id
+from readerstudy.imaging.frames import NO_STORE, PIXEL_CACHE, frame_reply
 from readerstudy.imaging.models import Instance, Series
-from readerstudy.imaging.selectors import visible_frame_source
 from readerstudy.studies.selectors import image_visible_cases
 
-logger = logging.getLogger("readerstudy.imaging")
-
 DICOM_JSON = "application/dicom+json"
-EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
-PIXEL_CACHE = "private, max-age=31536000, immutable"
-NO_STORE = "private, no-store"
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -41,25 +34,6 @@ def _error(status: int, message: str) -> JsonResponse:
     )
     response["Cache-Control"] = NO_STORE
     return response
-
-
-def _token_user_id(key: str) -> int | None:
-    """The active user behind a DRF token, in one small query (the pixel path is hot)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL(), [key])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-@cache
-def _TOKEN_SQL() -> str:  # noqa: N802 - a constant built once the models are loaded
-    from rest_framework.authtoken.models import Token
-
-    users = get_user_model()._meta.db_table
-    return (
-        f"SELECT t.user_id FROM {Token._meta.db_table} t JOIN {users} u ON u.id = t.user_id "
-        "WHERE t.key = %s AND u.is_active"
-    )
 
 
 def dicomweb_view(view: Callable | None = None, *, full_user: bool = True) -> Callable:
@@ -84,7 +58,7 @@ def dicomweb_view(view: Callable | None = None, *, full_user: bool = True) -> Ca
                 request.user = result[0]
                 request.caller_id = request.user.pk
             else:
-                request.caller_id = _token_user_id(header[len("Token ") :].strip())
+                request.caller_id = token_user_id(header[len("Token ") :].strip())
                 if request.caller_id is None:
                     return _error(401, "Invalid token.")
         elif request.user.is_authenticated:
@@ -260,27 +234,6 @@ def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return None
 
 
-def _accepts_native_frames(request: HttpRequest) -> bool:
-    """We store frames uncompressed; refuse a client that wants only a compressed syntax."""
-    accept = request.headers.get("Accept", "*/*")
-    for option in accept.split(","):
-        option = option.strip().lower()
-        if option.startswith(("*/*", "multipart/*", "application/octet-stream")):
-            return True
-        if option.startswith("multipart/related"):
-            params = dict(
-                part.strip().split("=", 1) for part in option.split(";")[1:] if "=" in part
-            )
-            media = params.get("type", '"application/octet-stream"').strip('"')
-            syntax = params.get("transfer-syntax", "*").strip('"')
-            if media in ("application/octet-stream", "*/*") and syntax in (
-                "*",
-                EXPLICIT_VR_LITTLE_ENDIAN,
-            ):
-                return True
-    return False
-
-
 def _multipart(parts: Iterable[bytes], part_type: str) -> HttpResponse:
     boundary = uuid.uuid4().hex
     chunks = []
@@ -297,54 +250,22 @@ def _multipart(parts: Iterable[bytes], part_type: str) -> HttpResponse:
     return response
 
 
-def _frame_numbers(text: str, limit: int) -> list[int]:
-    try:
-        numbers = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise Http404 from None
-    if not numbers or any(not 1 <= n <= limit for n in numbers):
-        raise Http404
-    return numbers
-
-
 @dicomweb_view(full_user=False)
 def wado_frames(
     request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str, frames: str
 ) -> HttpResponse:
-    source = visible_frame_source(
+    reply = frame_reply(
         user_id=request.caller_id,
         study_uid=study_uid,
         series_uid=series_uid,
         instance_uid=instance_uid,
+        frames=frames,
+        if_none_match=request.headers.get("If-None-Match", ""),
+        accept=request.headers.get("Accept", "*/*"),
     )
-    if source is None:
-        raise Http404
-    numbers = _frame_numbers(frames, source.number_of_frames)
-    etag = f'"{source.sha256[:40]}-{frames}"'
-    if cached := _not_modified(request, etag):
-        return cached
-    if not _accepts_native_frames(request):
-        return _error(
-            406,
-            f"Frames are available as application/octet-stream, transfer syntax {EXPLICIT_VR_LITTLE_ENDIAN}.",
-        )
-    bodies = []
-    with open(settings.BLINDED_STORE / source.path, "rb") as handle:
-        for number in numbers:
-            handle.seek(source.pixel_data_offset + (number - 1) * source.frame_length)
-            body = handle.read(source.frame_length)
-            if len(body) != source.frame_length:
-                # A damaged store must never be cached as a valid frame.
-                logger.error("short read of frame %s of %s", number, source.path)
-                return _error(
-                    500, "The stored instance is damaged; the administrator has been told."
-                )
-            bodies.append(body)
-    response = _multipart(
-        bodies, f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
-    )
-    response["ETag"] = etag
-    response["Cache-Control"] = PIXEL_CACHE
+    response = HttpResponse(reply.body, status=reply.status)
+    for name, value in reply.headers.items():
+        response[name] = value
     return response
 
 
