@@ -14,4 +14,3 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-secret-" + "x" *
 from readerstudy.settings import *  # noqa: E402,F403
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is absent)
-
