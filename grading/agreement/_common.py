@@ -96,6 +96,21 @@ def bca_interval(
     return ConfidenceInterval(float(bounds[0]), float(bounds[1]))
 
 
+def unclipped_interval(result, confidence_level: float) -> ConfidenceInterval:
+    """A result's two-sided interval by its ``ci_method``: bootstrap percentile or BCa, else
+    estimate ± critical value × SE."""
+    if result.ci_method == "percentile" and result.replicates is not None:
+        return percentile_interval(result.replicates, confidence_level)
+    if result.ci_method == "bca" and result.replicates is not None:
+        if result.jackknife_estimates is None:
+            raise ValueError("A BCa interval needs the jackknife estimates.")
+        return bca_interval(
+            result.replicates, result.estimate, result.jackknife_estimates, confidence_level
+        )
+    half = critical_value(confidence_level, result.df) * result.standard_error
+    return ConfidenceInterval(result.estimate - half, result.estimate + half)
+
+
 @dataclass(frozen=True, eq=False)
 class AgreementResult:
     """An agreement coefficient with its inference.
@@ -183,16 +198,7 @@ class AgreementResult:
         return self._raw_interval(0.95).high > 1
 
     def _raw_interval(self, confidence_level: float) -> ConfidenceInterval:
-        if self.ci_method == "percentile" and self.replicates is not None:
-            return percentile_interval(self.replicates, confidence_level)
-        if self.ci_method == "bca" and self.replicates is not None:
-            if self.jackknife_estimates is None:
-                raise ValueError("A BCa interval needs the jackknife estimates.")
-            return bca_interval(
-                self.replicates, self.estimate, self.jackknife_estimates, confidence_level
-            )
-        half = critical_value(confidence_level, self.df) * self.standard_error
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+        return unclipped_interval(self, confidence_level)
 
     def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         """Two-sided interval; the upper bound is clipped at 1 (R irrCAC's convention)."""
@@ -235,13 +241,4 @@ class DifferenceResult:
 
     def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         """Two-sided interval, never clipped (a difference lives in [−2, 2])."""
-        if self.ci_method == "percentile" and self.replicates is not None:
-            return percentile_interval(self.replicates, confidence_level)
-        if self.ci_method == "bca" and self.replicates is not None:
-            if self.jackknife_estimates is None:
-                raise ValueError("A BCa interval needs the jackknife estimates.")
-            return bca_interval(
-                self.replicates, self.difference, self.jackknife_estimates, confidence_level
-            )
-        half = critical_value(confidence_level, self.df) * self.standard_error
-        return ConfidenceInterval(self.difference - half, self.difference + half)
+        return unclipped_interval(self, confidence_level)
