@@ -19,17 +19,11 @@ from grading import serializers as s
 from grading import services
 from grading.models import CaseTruth, Read, ReadStatus
 from grading.selectors import read_content
-from readerstudy.api_errors import NotFound
+from readerstudy.api_errors import NotFound, validated
 from readerstudy.audit.services import Actor
 from readerstudy.studies.models import Assignment
 from readerstudy.studies.permissions import ANALYSTS, COORDINATOR, study_for
 from readerstudy.studies.selectors import reader_assignments
-
-
-def valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class NoStoreMixin:
@@ -107,7 +101,7 @@ class DraftApi(NoStoreMixin, APIView):
     )
     def put(self, request, code):
         assignment = _assignment(request, code)
-        data = valid(s.DraftInput, request.data)
+        data = validated(s.DraftInput, request.data)
         read = services.read_save_draft(
             actor=Actor(user=request.user), assignment=assignment, draft=data["draft"]
         )
@@ -138,7 +132,7 @@ class SubmitApi(NoStoreMixin, APIView):
     )
     def post(self, request, code):
         assignment = _assignment(request, code)
-        data = valid(s.ReadSubmitInput, request.data)
+        data = validated(s.ReadSubmitInput, request.data)
         outcome = services.read_submit(
             actor=Actor(user=request.user), assignment=assignment, payload=dict(data)
         )
@@ -207,7 +201,7 @@ class ReadAmendApi(APIView):
         read = Read.objects.filter(pk=read_id, assignment__session__study=study).first()
         if read is None:
             raise NotFound("No such read in this study.")
-        payload = dict(valid(s.ReadAmendInput, request.data))
+        payload = dict(validated(s.ReadAmendInput, request.data))
         reason = payload.pop("reason")
         read = services.read_amend(
             actor=Actor(user=request.user), read=read, payload=payload, reason=reason

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from grading.protocols import TEMPLATES
 from readerstudy.accounts.models import Membership
-from readerstudy.api_errors import Forbidden, NotFound
+from readerstudy.api_errors import Forbidden, NotFound, validated
 from readerstudy.audit.models import AuditEvent
 from readerstudy.audit.services import Actor
 from readerstudy.imaging.services import dicom_import
@@ -31,12 +31,6 @@ from readerstudy.studies.selectors import visible_studies
 
 def actor_of(request) -> Actor:
     return Actor(user=request.user)
-
-
-def valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class ProtocolTemplatesApi(APIView):
@@ -66,7 +60,7 @@ class StudyListCreateApi(APIView):
     def post(self, request):
         if not can_create_studies(request.user):
             raise Forbidden("Your account may not create studies.")
-        data = valid(s.StudyCreateInput, request.data)
+        data = validated(s.StudyCreateInput, request.data)
         study = services.study_create(
             actor=actor_of(request),
             slug=data["slug"],
@@ -95,7 +89,7 @@ class StudyTransitionApi(APIView):
     @extend_schema(request=s.StudyTransitionInput, responses=s.StudyOutput)
     def post(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        data = valid(s.StudyTransitionInput, request.data)
+        data = validated(s.StudyTransitionInput, request.data)
         study = services.study_transition(
             actor=actor_of(request), study=study, to_state=data["state"], reason=data["reason"]
         )
@@ -126,7 +120,7 @@ class CaseImportApi(APIView):
     )
     def post(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        data = valid(
+        data = validated(
             s.CaseImportInput, {**request.data.dict(), "files": request.FILES.getlist("files")}
         )
         settings.UPLOAD_STAGING.mkdir(parents=True, exist_ok=True)
@@ -177,7 +171,7 @@ class MemberListCreateApi(APIView):
     @extend_schema(request=s.MemberInput, responses={201: s.MemberOutput})
     def post(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        data = valid(s.MemberInput, request.data)
+        data = validated(s.MemberInput, request.data)
         membership = services.membership_add(actor=actor_of(request), study=study, **data)
         return Response(s.MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
@@ -192,7 +186,7 @@ class ReaderListCreateApi(APIView):
     @extend_schema(request=s.ReaderInput, responses={201: s.ReaderOutput})
     def post(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        v = valid(s.ReaderInput, request.data)
+        v = validated(s.ReaderInput, request.data)
         if v["kind"] == "human":
             reader = services.reader_add_human(
                 actor=actor_of(request), study=study, username=v["username"], name=v["name"]
@@ -212,7 +206,7 @@ class ReferenceApi(APIView):
     @extend_schema(request=s.ReferenceInput, responses=s.ReferenceOutput)
     def put(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        data = valid(s.ReferenceInput, request.data)
+        data = validated(s.ReferenceInput, request.data)
         reader = study.readers.filter(name=data["reader"]).first()
         if reader is None:
             raise NotFound("No such reader in this study.")
@@ -232,7 +226,7 @@ class SessionListCreateApi(APIView):
     @extend_schema(request=s.SessionInput, responses={201: s.SessionOutput})
     def post(self, request, slug):
         study = study_for(request.user, slug, COORDINATOR)
-        data = valid(s.SessionInput, request.data)
+        data = validated(s.SessionInput, request.data)
         session = services.session_create(actor=actor_of(request), study=study, **data)
         session.n_assignments = 0
         return Response(s.SessionOutput(session).data, status=status.HTTP_201_CREATED)
@@ -245,7 +239,7 @@ class SessionAssignApi(APIView):
         session = study.sessions.filter(number=number).first()
         if session is None:
             raise NotFound("No such session.")
-        data = valid(s.SessionAssignInput, request.data)
+        data = validated(s.SessionAssignInput, request.data)
         readers = cases = None
         if "readers" in data:
             readers = list(study.readers.filter(name__in=data["readers"]))
