@@ -179,33 +179,53 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait()
 
 
+SERVERS = ("granian", "gunicorn")
+
+
 @contextlib.contextmanager
-def gunicorn(root: Path, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
+def serve(root: Path, server: str = "granian") -> Iterator[str]:
     """Serve the project (environment from :func:`django_env`); yields the base URL.
 
-    ``BENCH_GUNICORN_WORKERS`` / ``BENCH_GUNICORN_THREADS`` override the demo's 2 × 4 to try
-    other layouts.
+    ``granian`` is launched as ``make demo`` launches it (4 processes x 1 Python thread, the
+    single-threaded Rust runtime); ``gunicorn`` as the scale-out default (2 workers x 4
+    threads). ``BENCH_WORKERS`` / ``BENCH_THREADS`` override either to try other layouts.
     """
-    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", workers))
-    threads = int(os.environ.get("BENCH_GUNICORN_THREADS", threads))
+    workers = int(os.environ.get("BENCH_WORKERS", 4 if server == "granian" else 2))
+    threads = int(os.environ.get("BENCH_THREADS", 1 if server == "granian" else 4))
     port = free_port()
-    log = root / f"gunicorn-{port}.log"
+    if server == "granian":
+        command = [
+            str(VENV_BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "readerstudy.wsgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--runtime-mode",
+            "st",
+            "--no-ws",
+        ]
+    else:
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            "readerstudy.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
+    log = root / f"{server}-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "readerstudy.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-            ],
-            cwd=REPO,
-            env=dict(os.environ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, cwd=REPO, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT
         )
     try:
         base = f"http://127.0.0.1:{port}"

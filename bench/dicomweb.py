@@ -1,13 +1,16 @@
-"""WADO-RS frame throughput: our DICOMweb views under gunicorn against Orthanc, same run.
+"""WADO-RS frame throughput: our DICOMweb server against Orthanc, in the same run.
 
 Imports phantom studies through the services (coordinator, reader ``bench_reader`` assigned
-to every case in an open session of an open study), serves the project with gunicorn
-(2 workers x 4 threads, SQLite) and starts Orthanc 1.10 with its DICOMweb plugin on a
-private config, uploading the *same blinded files* from our store. Then every instance's
-frame 1 is fetched over HTTP, ``--passes`` times per client, by 1 and by 4 concurrent
-clients (threads, one keep-alive ``http.client`` connection each), from both servers.
+to every case in an open session of an open study), serves the project as ``make demo`` does
+(granian, SQLite; ``--server gunicorn`` for the scale-out server) and starts Orthanc 1.10 with
+its DICOMweb plugin on a private config, uploading the *same blinded files* from our store.
+Then every instance's frame 1 is fetched over HTTP, ``--passes`` times per client, by 1 and by
+4 concurrent clients with one keep-alive connection each, from both servers, with three load
+generators: ``raw`` (wrk-style, one process per client), ``http`` (``http.client`` threads)
+and ``requests`` (threads, as dicomweb-client).
 
-    .venv/bin/python bench/dicomweb.py [--studies 6] [--passes 2] [--clients 1 4] [--profile]
+    .venv/bin/python bench/dicomweb.py [--studies 6] [--passes 5] [--clients 1 4]
+                                       [--client raw|http|requests|all] [--profile]
 
 If Orthanc is not installed the Orthanc column is skipped (apt-get install orthanc
 orthanc-dicomweb). The project goal is >= 3x Orthanc's frames/s.
@@ -214,6 +217,8 @@ def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int, kind: str 
     headers = {**peer.headers, "Accept": FRAME_ACCEPT}
     root = urlsplit(peer.base)
     paths = [root.path + frame.rel_url for frame in frames]
+    if kind == "raw":
+        return fetch_raw(peer, root, paths, headers, clients, passes)
     barrier = threading.Barrier(clients + 1)
     totals = [0] * clients
     errors: list[str] = []
@@ -267,24 +272,48 @@ def fetch(peer: Peer, frames: list[Frame], clients: int, passes: int, kind: str 
     return Result(peer.name, clients, requests_made, seconds, sum(totals), cpu / seconds, kind)
 
 
-def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
-    """Per-request cost of the frames view without HTTP, through Django's WSGI handler.
+def fetch_raw(peer: Peer, root, paths: list[str], headers: dict, clients: int, passes: int):
+    """As :func:`fetch`, with :mod:`bench._rawhttp`: one process per client, wrk-style."""
+    from bench import _rawhttp
 
-    Called like gunicorn calls it, so ``close_old_connections`` runs on every request (the
-    test client disconnects it). Shown twice: with the deployed settings, and with a
-    persistent database connection (``CONN_MAX_AGE=None``) as a what-if for the lead.
-    Queries are recorded with an execute wrapper (``CaptureQueriesContext`` loses them: the
-    ``request_started`` signal resets the query log).
+    per_client = []
+    for index in range(clients):
+        shift = index * len(paths) // clients
+        mine = (paths[shift:] + paths[:shift]) * passes
+        per_client.append(
+            [_rawhttp.request_bytes(root.hostname, root.port, path, headers) for path in mine]
+        )
+    run = _rawhttp.run(root.hostname, root.port, per_client, peer.expect)
+    if run.error:
+        raise RuntimeError(f"{peer.name}: failed request, first: {run.error}")
+    requests_made = clients * passes * len(paths)
+    return Result(
+        peer.name,
+        clients,
+        requests_made,
+        run.seconds,
+        run.received,
+        run.client_cpu / run.seconds,
+        "raw",
+    )
+
+
+def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
+    """Per-request cost of a frame without HTTP: the deployed WSGI app and Django's view.
+
+    ``readerstudy.wsgi.application`` is what the server calls: its fast path answers a
+    token-authenticated frame before Django. Django's own handler (no fast path) runs the
+    view, as it does for session-authenticated browsers. Both are called the way a WSGI
+    server calls them, with the deployed database settings, on one thread.
     """
     from django.core.wsgi import get_wsgi_application
-    from django.db import connection, connections
-    from django.db.backends.signals import connection_created
 
-    app = get_wsgi_application()
+    from readerstudy.wsgi import application as deployed
+
     paths = [f"/dicomweb/{frame.rel_url}" for frame in frames]
     n = min(len(paths), 300)
 
-    def call(path: str) -> str:
+    def call(app, path: str) -> str:
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": path,
@@ -299,74 +328,37 @@ def in_process_profile(token: str, frames: list[Frame], profile: bool) -> None:
         status = []
         response = app(environ, lambda s, headers, exc_info=None: status.append(s))
         b"".join(response)
-        response.close()
+        if hasattr(response, "close"):
+            response.close()
         return status[0]
 
-    def per_request_ms() -> float:
+    def per_request_ms(app) -> float:
         for path in paths[:20]:
-            status = call(path)
+            status = call(app, path)
             assert status.startswith("200"), status
         start = time.perf_counter()
         for path in paths[:n]:
-            call(path)
+            call(app, path)
         return (time.perf_counter() - start) / n * 1000
 
-    queries: list[tuple[float, str]] = []
-
-    def record(execute, sql, params, many, context):
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append((time.perf_counter() - start, sql))
-
-    connects = 0
-
-    def count_connect(sender, connection, **kwargs):
-        nonlocal connects
-        connects += 1
-
-    deployed_age = connection.settings_dict["CONN_MAX_AGE"]
-    connection_created.connect(count_connect)
-    try:
-        with connection.execute_wrapper(record):
-            deployed = per_request_ms()
-    finally:
-        connection_created.disconnect(count_connect)
-    connects_per_request = connects / (n + 20)
-    queries = queries[-n * (len(queries) // (n + 20)) :]
-    sql_ms = sum(t for t, _ in queries) / n * 1000
-    connections.close_all()
-    connection.settings_dict["CONN_MAX_AGE"] = None
-    try:
-        persistent = per_request_ms()
-    finally:
-        connections.close_all()
-        connection.settings_dict["CONN_MAX_AGE"] = deployed_age
-    print(
-        f"\nin-process, Django WSGI handler, no HTTP, 1 thread, {n} frame requests:\n"
-        f"  deployed settings (CONN_MAX_AGE={deployed_age}): {deployed:.2f} ms per request "
-        f"({1000 / deployed:.0f}/s on one core), {connects_per_request:.1f} new DB "
-        f"connection(s) and {len(queries) / n:.1f} SQL queries per request, "
-        f"{sql_ms:.2f} ms executing SQL"
-    )
-    print(
-        f"  what-if, persistent connection (CONN_MAX_AGE=None): {persistent:.2f} ms per request "
-        f"({1000 / persistent:.0f}/s on one core)"
-    )
-    for elapsed, sql in queries[: len(queries) // n]:
-        print(f"  [{elapsed * 1000:.2f} ms] {sql[:150]}{'...' if len(sql) > 150 else ''}")
+    print(f"\nin-process, no HTTP, 1 thread, {n} frame requests:")
+    for label, app in (
+        ("deployed WSGI app (fast path)", deployed),
+        ("Django handler (the view)", get_wsgi_application()),
+    ):
+        ms = per_request_ms(app)
+        print(f"  {label:<30} {ms:.3f} ms per request ({1000 / ms:.0f}/s on one core)")
     if profile:
         profiler = cProfile.Profile()
         profiler.enable()
         for path in paths[:n]:
-            call(path)
+            call(deployed, path)
         profiler.disable()
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
             stats.print_stats(20)
-            print(f"cProfile (deployed settings), {n} requests, by {order}:")
+            print(f"cProfile (deployed WSGI app), {n} requests, by {order}:")
             print(out.getvalue().split("\n\n", 1)[-1])
 
 
@@ -374,21 +366,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=6, help="phantom studies (default 6)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--passes", type=int, default=2, help="loops over all frames per client")
-    parser.add_argument("--repeat", type=int, default=2, help="repetitions, best kept")
+    parser.add_argument("--passes", type=int, default=3, help="loops over all frames per client")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions, best kept")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
     parser.add_argument(
         "--client",
-        choices=("http", "requests", "both"),
-        default="both",
+        choices=("raw", "http", "requests", "all"),
+        default="all",
         help="load generator: http.client (lean), requests (as dicomweb-client), or both",
+    )
+    parser.add_argument(
+        "--server",
+        choices=_setup.SERVERS,
+        default="granian",
+        help="how ours is served: granian as in make demo (default), or gunicorn",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the frames view")
     parser.add_argument(
         "--no-floor",
         dest="floor",
         action="store_false",
-        help="skip the unauthenticated 401 row (Django + gunicorn overhead alone)",
+        help="skip the unauthenticated 401 row (server + Django overhead alone)",
     )
     args = parser.parse_args()
     _setup.install_signal_handlers()
@@ -398,12 +396,12 @@ def main() -> int:
         token, frames = set_up_study(studies)
         from django.db import connections
 
-        connections.close_all()  # gunicorn's workers open their own
+        connections.close_all()  # the server's workers open their own
         missing = _setup.orthanc_available()
         results: list[Result] = []
-        with _setup.gunicorn(env.root, workers=2, threads=4) as ours_base:
+        with _setup.serve(env.root, args.server) as ours_base:
             peers = [Peer("ours", f"{ours_base}/dicomweb/", {"Authorization": f"Token {token}"})]
-            # Same URLs without credentials: Django + gunicorn + HTTP answering 401, no query
+            # Same URLs without credentials: the server + Django + HTTP answering 401, no query
             # and no file read: the ceiling for any view in this deployment.
             floor = Peer("ours-401", f"{ours_base}/dicomweb/", {}, expect=401)
             if missing:
@@ -421,7 +419,7 @@ def main() -> int:
                     f"client, best of {args.repeat} (servers and clients share the machine's "
                     f"{os.cpu_count()} cores)"
                 )
-                kinds = ["http", "requests"] if args.client == "both" else [args.client]
+                kinds = ["raw", "http", "requests"] if args.client == "all" else [args.client]
                 for kind in kinds:
                     for rep in range(args.repeat):
                         for clients in args.clients:

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from readerstudy.imaging.fastpath import token_user_id
 from readerstudy.imaging.frames import NO_STORE, PIXEL_CACHE, frame_reply
 from readerstudy.imaging.models import Instance, Series
+from readerstudy.imaging.selectors import token_user_id
 from readerstudy.studies.selectors import image_visible_cases
 
 DICOM_JSON = "application/dicom+json"

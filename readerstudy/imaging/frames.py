@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 
-from readerstudy.imaging.selectors import visible_frame_source
+from readerstudy.imaging.selectors import token_user_id, visible_frame_source
 
 logger = logging.getLogger("readerstudy.imaging")
 
@@ -52,6 +53,7 @@ def frame_numbers(text: str, limit: int) -> list[int] | None:
     return numbers
 
 
+@lru_cache(maxsize=64)  # a viewer sends the same Accept header with every frame
 def accepts_native_frames(accept: str) -> bool:
     """We store frames uncompressed; refuse a client that wants only a compressed syntax."""
     for option in (accept or "*/*").split(","):
@@ -72,8 +74,7 @@ def accepts_native_frames(accept: str) -> bool:
     return False
 
 
-def multipart_reply(parts: list[bytes], part_type: str) -> Reply:
-    boundary = uuid.uuid4().hex
+def multipart_reply(parts: list[bytes], part_type: str, boundary: str) -> Reply:
     head = f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode()
     chunks = []
     for body in parts:
@@ -86,18 +87,29 @@ def multipart_reply(parts: list[bytes], part_type: str) -> Reply:
 
 def frame_reply(
     *,
-    user_id: int,
     study_uid: str,
     series_uid: str,
     instance_uid: str,
     frames: str,
     if_none_match: str = "",
     accept: str = "*/*",
+    user_id: int | None = None,
+    token: str | None = None,
 ) -> Reply:
-    """The full answer to a frames request by ``user_id`` (already authenticated)."""
+    """The full answer to a frames request by ``user_id`` or by the holder of ``token``.
+
+    A token that names no active user gets 401; the lookup that checks it runs only when the
+    frame is not served, so a served frame costs one query.
+    """
     source = visible_frame_source(
-        user_id=user_id, study_uid=study_uid, series_uid=series_uid, instance_uid=instance_uid
+        user_id=user_id,
+        token=token,
+        study_uid=study_uid,
+        series_uid=series_uid,
+        instance_uid=instance_uid,
     )
+    if source is None and token is not None and token_user_id(token) is None:
+        return error_reply(401, "Invalid token.")
     numbers = frame_numbers(frames, source.number_of_frames) if source else None
     if numbers is None:  # unseen and out-of-range look alike: existence never leaks
         return error_reply(404, "Not found.")
@@ -111,10 +123,11 @@ def frame_reply(
             f"transfer syntax {EXPLICIT_VR_LITTLE_ENDIAN}.",
         )
     bodies = []
-    with open(settings.BLINDED_STORE / source.path, "rb") as handle:
+    descriptor = os.open(os.path.join(settings.BLINDED_STORE, source.path), os.O_RDONLY)
+    try:
         for number in numbers:
-            handle.seek(source.pixel_data_offset + (number - 1) * source.frame_length)
-            body = handle.read(source.frame_length)
+            offset = source.pixel_data_offset + (number - 1) * source.frame_length
+            body = os.pread(descriptor, source.frame_length, offset)
             if len(body) != source.frame_length:
                 # A damaged store must never be cached as a valid frame.
                 logger.error("short read of frame %s of %s", number, source.path)
@@ -122,8 +135,14 @@ def frame_reply(
                     500, "The stored instance is damaged; the administrator has been told."
                 )
             bodies.append(body)
+    finally:
+        os.close(descriptor)
+    # The instance's own digest cannot occur inside its pixel data, so it is a safe boundary,
+    # and a stable one: the same request always gets the same bytes.
     reply = multipart_reply(
-        bodies, f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
+        bodies,
+        f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}",
+        boundary=source.sha256[:40],
     )
     reply.headers.update({"ETag": etag, "Cache-Control": PIXEL_CACHE})
     return reply

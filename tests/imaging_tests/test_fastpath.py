@@ -127,3 +127,43 @@ def test_the_deployed_wsgi_application_is_wrapped():
     from readerstudy.wsgi import application
 
     assert isinstance(application, FramesFastPath)
+
+
+def test_a_deactivated_users_token_is_refused_with_401(cast, instance):
+    token = f"Token {token_for(cast.reader_a)}"
+    cast.reader_a.is_active = False
+    cast.reader_a.save(update_fields=["is_active"])
+    status, headers, _ = call(
+        FramesFastPath(Django()), frames_url(instance), HTTP_AUTHORIZATION=token
+    )
+    assert status == 401 and headers["WWW-Authenticate"] == "Token"
+
+
+def test_the_same_frame_request_gets_the_same_bytes_and_a_boundary_absent_from_the_pixels(
+    cast, instance
+):
+    app = FramesFastPath(Django())
+    token = f"Token {token_for(cast.reader_a)}"
+    _, headers, body = call(app, frames_url(instance), HTTP_AUTHORIZATION=token)
+    assert call(app, frames_url(instance), HTTP_AUTHORIZATION=token)[2] == body
+    boundary = headers["Content-Type"].split("boundary=")[1].encode()
+    (pixels,) = parts(headers, body)
+    assert boundary not in pixels and body.count(b"--" + boundary) == 2
+
+
+def test_the_frame_lookup_takes_exactly_one_kind_of_caller(cast, instance):
+    from readerstudy.imaging.selectors import visible_frame_source
+
+    uids = {
+        "study_uid": instance.series.case.study_instance_uid,
+        "series_uid": instance.series.series_instance_uid,
+        "instance_uid": instance.sop_instance_uid,
+    }
+    with pytest.raises(TypeError, match="exactly one"):
+        visible_frame_source(**uids)
+    with pytest.raises(TypeError, match="exactly one"):
+        visible_frame_source(**uids, user_id=cast.reader_a.pk, token=token_for(cast.reader_a))
+    by_id = visible_frame_source(**uids, user_id=cast.reader_a.pk)
+    assert by_id is not None and by_id == visible_frame_source(
+        **uids, token=token_for(cast.reader_a)
+    )
