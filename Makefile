@@ -8,8 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # granian (a Rust HTTP server) runs the WSGI app: 4 processes with one Python thread each, so
 # requests never queue on the GIL; bench/dicomweb.py measures it against gunicorn and Orthanc.
+# Ctrl-C reaches every worker process too; without a kill timeout granian waits for them forever.
 SERVE := $(BIN)/granian --interface wsgi readerstudy.wsgi:application --host $(HOST) \
-	--port $(PORT) --workers 4 --blocking-threads 1 --runtime-mode st --no-ws --access-log
+	--port $(PORT) --workers 4 --blocking-threads 1 --runtime-mode st --no-ws --access-log \
+	--workers-kill-timeout 3
 
 .PHONY: demo test test-sqlite test-postgres lint format install bench clean-demo
 

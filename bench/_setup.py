@@ -210,6 +210,8 @@ def serve(root: Path, server: str = "granian") -> Iterator[str]:
             "--runtime-mode",
             "st",
             "--no-ws",
+            "--workers-kill-timeout",
+            "3",
         ]
     else:
         command = [
