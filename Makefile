@@ -13,7 +13,12 @@ SERVE := $(BIN)/granian --interface wsgi readerstudy.wsgi:application --host $(H
 	--port $(PORT) --workers 4 --blocking-threads 1 --runtime-mode st --no-ws --access-log \
 	--workers-kill-timeout 3
 
-.PHONY: demo test test-sqlite test-postgres lint format install bench clean-demo
+.PHONY: demo test test-sqlite test-postgres lint format install bench clean-demo frontend
+
+# The reading workstation's bundle (Vite + cornerstone3D), rebuilt when its sources change.
+NPM_STAMP := frontend/node_modules/.installed
+FRONTEND := frontend/dist/.vite/manifest.json
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/vite.config.mjs
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +28,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
+$(FRONTEND): $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
+frontend: $(FRONTEND)
+
 var/uid_key:
 	@mkdir -p var
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > var/uid_key.tmp && chmod 600 var/uid_key.tmp && mv -n var/uid_key.tmp var/uid_key; rm -f var/uid_key.tmp
 	@echo "Generated the pseudonymisation key var/uid_key (keep it: re-imports depend on it)."
 
-demo: $(STAMP) var/uid_key
+demo: $(STAMP) $(FRONTEND) var/uid_key
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty
@@ -40,12 +54,12 @@ demo: $(STAMP) var/uid_key
 	  $(SERVE) & web=$$!; \
 	  wait -n; kill $$web $$worker 2>/dev/null; wait
 
-test: $(STAMP) lint
+test: $(STAMP) $(FRONTEND) lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(FRONTEND)
 	$(BIN)/python -m pytest -m "not postgres" -q
 
 test-postgres: $(STAMP)

@@ -19,6 +19,7 @@ from grading import serializers as s
 from grading import services
 from grading.models import CaseTruth, Read, ReadStatus
 from grading.selectors import read_content
+from grading.worklist import ai_overlay, next_unread_assignment
 from readerstudy.api_errors import NotFound, validated
 from readerstudy.audit.services import Actor
 from readerstudy.studies.models import Assignment
@@ -87,9 +88,10 @@ class AssignmentDetailApi(NoStoreMixin, APIView):
             "series": series,
             "protocol": assignment.session.study.protocol.definition,
             "draft": read.draft,
+            "active_seconds": read.active_seconds,
             "submitted": read_content(read) if read.status == ReadStatus.SUBMITTED else None,
-            # The AI overlay arrives with the DL reader; an unaided arm never carries it.
-            "ai_output": None,
+            # Only an AI-assisted session carries the model's read; unaided ones never do.
+            "ai_output": ai_overlay(assignment),
         }
         return Response(s.AssignmentCaseOutput(payload).data)
 
@@ -103,9 +105,14 @@ class DraftApi(NoStoreMixin, APIView):
         assignment = _assignment(request, code)
         data = validated(s.DraftInput, request.data)
         read = services.read_save_draft(
-            actor=Actor(user=request.user), assignment=assignment, draft=data["draft"]
+            actor=Actor(user=request.user),
+            assignment=assignment,
+            draft=data["draft"],
+            active_seconds=data.get("active_seconds"),
         )
-        return Response({"status": read.status, "saved": True})
+        return Response(
+            {"status": read.status, "saved": True, "active_seconds": read.active_seconds}
+        )
 
 
 def _read_payload(read: Read) -> dict:
@@ -124,8 +131,8 @@ class SubmitApi(NoStoreMixin, APIView):
     @extend_schema(
         request=s.ReadSubmitInput,
         responses={
-            201: s.ReadOutput,
-            200: OpenApiResponse(s.ReadOutput, description="the same read was already stored"),
+            201: s.SubmitOutput,
+            200: OpenApiResponse(s.SubmitOutput, description="the same read was already stored"),
             400: OpenApiResponse(description="invalid grades or marks"),
             409: OpenApiResponse(description="already submitted with different content"),
         },
@@ -136,8 +143,11 @@ class SubmitApi(NoStoreMixin, APIView):
         outcome = services.read_submit(
             actor=Actor(user=request.user), assignment=assignment, payload=dict(data)
         )
+        following = next_unread_assignment(request.user, after=assignment)
         return Response(
-            s.ReadOutput(_read_payload(outcome.read)).data,
+            s.SubmitOutput(
+                {**_read_payload(outcome.read), "next": following.code if following else None}
+            ).data,
             status=status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK,
         )
 

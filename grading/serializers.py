@@ -52,11 +52,19 @@ class ReadAmendInput(ReadSubmitInput):
 
 class DraftInput(serializers.Serializer):
     draft = serializers.JSONField()
+    active_seconds = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=7 * 86400,
+        help_text="the client's running total of active reading time (visible tab, not idle)",
+    )
 
 
 class DraftOutput(serializers.Serializer):
     status = serializers.CharField()
     saved = serializers.BooleanField()
+    active_seconds = serializers.FloatField(allow_null=True)
 
 
 class WorklistItemOutput(serializers.Serializer):
@@ -92,8 +100,12 @@ class AssignmentCaseOutput(serializers.Serializer):
     series = SeriesOutput(many=True)
     protocol = serializers.JSONField()
     draft = serializers.JSONField(allow_null=True)
+    active_seconds = serializers.FloatField(allow_null=True)
     submitted = ReadContentOutput(allow_null=True)
-    ai_output = serializers.JSONField(allow_null=True)
+    ai_output = serializers.JSONField(
+        allow_null=True,
+        help_text="AI-assisted sessions only: the model's grades, probabilities and marks",
+    )
 
 
 class ReadOutput(serializers.Serializer):
@@ -104,6 +116,10 @@ class ReadOutput(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     grades = GradeSerializer(many=True)
     marks = MarkSerializer(many=True)
+
+
+class SubmitOutput(ReadOutput):
+    next = serializers.CharField(allow_null=True, help_text="the next unread assignment code")
 
 
 class StudyReadOutput(serializers.Serializer):

@@ -95,8 +95,14 @@ def read_open(*, actor: Actor, assignment: Assignment) -> Read:
 
 
 @transaction.atomic
-def read_save_draft(*, actor: Actor, assignment: Assignment, draft: Any) -> Read:
-    """Autosave the form state. Drafts are not validated against the protocol until submit."""
+def read_save_draft(
+    *, actor: Actor, assignment: Assignment, draft: Any, active_seconds: float | None = None
+) -> Read:
+    """Autosave the form state. Drafts are not validated against the protocol until submit.
+
+    ``active_seconds`` is the client's running total of active reading time; it only ever
+    grows, so a reload, a second tab or a late retry cannot lose time already reported.
+    """
     if not isinstance(draft, dict):
         raise ApplicationError(
             "A draft must be a JSON object.", fields={"draft": ["must be an object"]}
@@ -110,7 +116,9 @@ def read_save_draft(*, actor: Actor, assignment: Assignment, draft: Any) -> Read
             "This read is already submitted; drafts can no longer change.", code="submitted"
         )
     read.draft = draft
-    read.save(update_fields=["draft"])
+    if active_seconds is not None:
+        read.active_seconds = max(read.active_seconds or 0.0, float(active_seconds))
+    read.save(update_fields=["draft", "active_seconds"])
     return read
 
 
@@ -165,7 +173,9 @@ def read_submit(
     if times is not None:
         read.opened_at = opened_at
     read.submitted_at = now
-    read.active_seconds = active_seconds
+    # The autosaved running total counts too: a submit without one keeps what drafts reported.
+    reported = [value for value in (active_seconds, read.active_seconds) if value is not None]
+    read.active_seconds = max(reported) if reported else None
     read.content_sha256 = digest
     read.provenance = provenance
     read.draft = None

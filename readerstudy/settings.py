@@ -16,6 +16,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served locally: no CDN at run time
+    "django_vite",
     "django_tasks",
     "django_tasks_db",
     "readerstudy.accounts",
@@ -173,7 +175,26 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "readerstudy" / "static"]
+# The reading workstation: Vite builds frontend/ into frontend/dist (make demo and make test
+# run the build), served under /static/viewer/ from this origin: its decode worker and WASM
+# codecs must be same-origin, and nothing loads from a third party.
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [BASE_DIR / "readerstudy" / "static", ("viewer", FRONTEND_DIST)]
+DJANGO_VITE = {
+    "default": {
+        "dev_mode": env_bool("READERSTUDY_VITE_DEV", False),
+        "manifest_path": FRONTEND_DIST / ".vite" / "manifest.json",
+        "static_url_prefix": "viewer",
+    }
+}
+
+
+def _vite_hashed(path: str, url: str) -> bool:
+    """Vite's own content-hashed names (``index-BkX3a9Zq.js``) may be cached for ever too."""
+    return bool(re.search(r"/viewer/assets/.+-[A-Za-z0-9_-]{8}\.\w+$", url))
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _vite_hashed
 
 MEDIA_ROOT = Path(os.environ.get("READERSTUDY_MEDIA_ROOT", VAR_DIR / "media"))
 # The blinded store lives under MEDIA_ROOT but is never given a MEDIA_URL: every byte goes

@@ -29,9 +29,19 @@ api_patterns = [
     path(f"{STUDY}/reads/<int:read_id>/amend/", grading_api.ReadAmendApi.as_view()),
     path(f"{STUDY}/truth/", grading_api.TruthApi.as_view()),
     path("worklist/", grading_api.WorklistApi.as_view()),
-    path("assignments/<str:code>/", grading_api.AssignmentDetailApi.as_view()),
-    path("assignments/<str:code>/draft/", grading_api.DraftApi.as_view()),
-    path("assignments/<str:code>/submit/", grading_api.SubmitApi.as_view()),
+    path(
+        "assignments/<str:code>/",
+        grading_api.AssignmentDetailApi.as_view(),
+        name="api-assignment",
+    ),
+    path(
+        "assignments/<str:code>/draft/", grading_api.DraftApi.as_view(), name="api-assignment-draft"
+    ),
+    path(
+        "assignments/<str:code>/submit/",
+        grading_api.SubmitApi.as_view(),
+        name="api-assignment-submit",
+    ),
     path("my/reads/", grading_api.MyReadsApi.as_view()),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -39,6 +49,8 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("read/next/", views.read_next, name="read-next"),
+    path("read/<str:code>/", views.read, name="read"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -129,6 +129,7 @@ def test_the_case_payload_carries_nothing_that_unblinds(cast):
         "series",
         "protocol",
         "draft",
+        "active_seconds",
         "submitted",
         "ai_output",
     }

@@ -1,0 +1,144 @@
+"""The reading workstation in a real browser: a whole case by keyboard and mouse, autosave
+across a reload and a lost connection, the washout lock, the AI arm, and blinding."""
+
+from __future__ import annotations
+
+import pytest
+
+from grading.models import Read
+from tests.e2e.conftest import log_in, open_case, screenshot, wait_loaded, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Mostly normal/mild, one moderate site that then needs a mark (protocol: marks from grade 2).
+MARKED_SITE_INDEX = 6  # row L2-L3, second column: the left lateral recess, on AX T2
+
+
+def keyboard_grades(n_sites: int) -> list[int]:
+    grades = [(i * 7) % 2 for i in range(n_sites)]
+    grades[MARKED_SITE_INDEX] = 2
+    return grades
+
+
+def state(page) -> dict:
+    return page.evaluate("() => window.readerStudy.app.state()")
+
+
+def wait_saved(page):
+    wait_until(page, "window.readerStudy.app.state().saveState === 'saved'")
+
+
+def test_a_reader_reads_a_whole_case_with_keyboard_and_mouse(live_server, page, reading_study):
+    log_in(page, live_server, "rita")
+    page.add_init_script("localStorage.setItem('readerstudy:cpu', '1')")
+    page.click("#continue")  # the worklist's "Continue": the first unread case
+    first, second = reading_study.assignments("rita", 1)
+    page.wait_for_url(f"**/read/{first.code}/")
+    wait_loaded(page)
+    sites = state(page)
+    assert sites["viewer"]["sagittal"]["count"] > 1 and sites["viewer"]["axial"]["count"] > 1
+
+    # Scroll and window with the mouse, as a radiologist would.
+    sagittal = page.locator('[data-viewport="sagittal"]')
+    before = state(page)["viewer"]["sagittal"]["index"]
+    sagittal.hover()
+    page.mouse.wheel(0, 300)
+    wait_until(page, f"window.readerStudy.app.state().viewer.sagittal.index !== {before}")
+
+    grades = keyboard_grades(25)
+    page.locator("table.grid").focus()
+    for value in grades:
+        page.keyboard.press(str(value))
+    entered = state(page)["grades"]
+    assert len(entered) == 25
+
+    # The moderate site needs a mark: select it, pick the box tool, draw on the axial image.
+    page.locator("table.grid td").nth(MARKED_SITE_INDEX).click()
+    site = state(page)["activeSite"]
+    assert state(page)["viewer"]["axial"]["label"] == "AX T2"
+    page.keyboard.press("b")
+    target = (100.0, 90.0)  # the box's centre, in image pixels (first pixel centre = 0, 0)
+    corner_a = page.evaluate("() => window.readerStudy.app.viewer.pixelToClient('axial', [90, 80])")
+    corner_b = page.evaluate(
+        "() => window.readerStudy.app.viewer.pixelToClient('axial', [110, 100])"
+    )
+    page.mouse.move(*corner_a)
+    page.mouse.down()
+    page.mouse.move((corner_a[0] + corner_b[0]) / 2, (corner_a[1] + corner_b[1]) / 2, steps=4)
+    page.mouse.move(*corner_b, steps=4)
+    page.mouse.up()
+    wait_until(page, "window.readerStudy.app.state().marks.length === 1")
+    mark = state(page)["marks"][0]
+    assert mark["site"] == site and mark["kind"] == "box"
+    axial_uid = state(page)["viewer"]["axial"]["sopInstanceUid"]
+    screenshot(page, "reading-page.png")
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"**/read/{second.code}/", timeout=15000)
+
+    read = Read.objects.get(assignment=first)
+    assert read.status == "submitted"
+    stored = {g.site: g.grade for g in read.grades.all()}
+    assert stored == {code: entered[code] for code in entered}
+    assert sorted(stored.values()) == sorted(grades)
+    (box,) = read.marks.all()
+    assert box.site == site and box.kind == "box" and box.sop_instance_uid == axial_uid
+    assert box.image_xy == pytest.approx(list(target), abs=1.0)
+    assert box.box_xyxy == pytest.approx([90, 80, 110, 100], abs=1.0)
+    assert read.active_seconds is not None and read.active_seconds > 0
+
+
+def test_autosave_survives_a_reload_and_a_lost_connection(live_server, page, reading_study):
+    log_in(page, live_server, "rita")
+    assignment = reading_study.assignments("rita", 1)[0]
+    url = f"{live_server.url}/read/{assignment.code}/"
+    open_case(page, url)
+    page.locator("table.grid").focus()
+    for key in "0123":
+        page.keyboard.press(key)
+    wait_saved(page)
+    open_case(page, url)  # reload mid-read
+    assert list(state(page)["grades"].values()) == [0, 1, 2, 3]
+
+    page.context.set_offline(True)
+    page.locator("table.grid").focus()
+    page.keyboard.press("n")  # not assessable, while the server is unreachable
+    wait_until(page, "window.readerStudy.app.state().saveState === 'offline'")
+    assert "Offline" in page.locator("[data-save-state]").inner_text()
+    page.context.set_offline(False)
+    wait_saved(page)
+    draft = Read.objects.get(assignment=assignment).draft
+    assert list(draft["grades"].values()) == [0, 1, 2, 3, "na"]
+
+
+def test_a_washout_session_and_another_readers_case_are_refused(live_server, page, reading_study):
+    log_in(page, live_server, "rita")
+    locked = reading_study.assignments("rita", 2)[0]
+    assert page.goto(f"{live_server.url}/read/{locked.code}/").status == 404
+    page.goto(f"{live_server.url}/")
+    assert "Locked until" in page.content() and locked.code not in page.content()
+    others = reading_study.assignments("otto", 1)[0]
+    assert page.goto(f"{live_server.url}/read/{others.code}/").status == 404
+    api = page.request.get(f"{live_server.url}/api/assignments/{others.code}/")
+    assert api.status == 404
+
+
+def test_the_ai_overlay_appears_only_in_the_ai_assisted_session(live_server, page, reading_study):
+    log_in(page, live_server, "rita")
+    assisted = reading_study.assignments("rita", 3)[0]
+    open_case(page, f"{live_server.url}/read/{assisted.code}/")
+    ai = state(page)["ai"]
+    assert ai == {"visible": True, "marks": 25, "grades": 25}
+    assert state(page)["grades"] == {}  # the model's grades are never prefilled
+    assert page.locator(".ai-panel").is_visible()
+    locked_marks = [m for m in state(page)["viewer"]["marks"] if m["locked"]]
+    assert len(locked_marks) == 25
+    page.keyboard.press("a")
+    assert state(page)["ai"]["visible"] is False
+
+    unaided = reading_study.assignments("rita", 1)[0]
+    open_case(page, f"{live_server.url}/read/{unaided.code}/")
+    assert state(page)["ai"] is None
+    assert not page.locator(".ai-panel").is_visible()
+    assert state(page)["viewer"]["marks"] == []
