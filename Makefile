@@ -33,7 +33,7 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 	@touch $(NPM_STAMP)
 
 $(FRONTEND): $(NPM_STAMP) $(FRONTEND_SOURCES)
-	cd frontend && npm run build --silent
+	cd frontend && npm run build --silent -- --logLevel error
 
 frontend: $(FRONTEND)
 
@@ -73,9 +73,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP) $(FRONTEND)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/dicomweb.py
+	$(BIN)/python bench/reading.py
 	$(BIN)/python bench/agreement_bench.py
 
 clean-demo:

@@ -169,21 +169,24 @@ def drive(base: str, codes: list[str], cases: int, cpu: bool) -> None:
             return context, page
 
         def loaded(page) -> None:
-            page.wait_for_function(
-                "window.readerStudy && (window.readerStudy.loaded || window.readerStudy.error)",
-                timeout=60000,
-            )
-            error = page.evaluate("window.readerStudy.error")
+            # Polled with evaluate: wait_for_function uses eval, which the page's CSP forbids.
+            deadline = time.monotonic() + 60
+            check = "() => window.readerStudy && (window.readerStudy.loaded || window.readerStudy.error)"
+            while not page.evaluate(check):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the case did not load within 60 s")
+                time.sleep(0.01)
+            error = page.evaluate("() => window.readerStudy.error")
             if error:
                 raise RuntimeError(error)
 
         def open_next(page, code: str) -> float:
-            """ms from the click that leaves the current page to both first images."""
-            start = page.evaluate("Date.now()")
-            page.evaluate(f"window.location.assign('/read/{code}/{suffix}')")
-            page.wait_for_url(f"**/read/{code}/**")
+            """ms from leaving the current page to both viewports' first images (one clock:
+            the browser's Date.now() and Python's time.time() read the same system time)."""
+            start = time.time() * 1000
+            page.goto(f"{base}/read/{code}/{suffix}")
             loaded(page)
-            return page.evaluate("window.readerStudy.firstImageAt") - start
+            return page.evaluate("() => window.readerStudy.firstImageAt") - start
 
         cold, cached, floors = [], [], []
         for code in codes[:cases]:  # each cold open in a fresh profile: nothing cached
@@ -200,10 +203,10 @@ def drive(base: str, codes: list[str], cases: int, cpu: bool) -> None:
             )
         for code in codes[:cases]:
             floors.append(page.evaluate(FETCH_FLOOR_JS, code)["ms"])
-        page.evaluate(f"window.location.assign('/read/{codes[0]}/{suffix}')")
+        page.goto(f"{base}/read/{codes[0]}/{suffix}")
         loaded(page)
         first_pass, second_pass = page.evaluate(SCROLL_JS)
-        page.evaluate(f"window.readerStudyCode = '{codes[0]}'")
+        page.evaluate(f"() => {{ window.readerStudyCode = '{codes[0]}'; }}")
         fetch_floor = page.evaluate(FRAME_FETCH_JS)
         browser.close()
 

@@ -142,3 +142,27 @@ def test_the_ai_overlay_appears_only_in_the_ai_assisted_session(live_server, pag
     assert state(page)["ai"] is None
     assert not page.locator(".ai-panel").is_visible()
     assert state(page)["viewer"]["marks"] == []
+
+
+def test_no_patient_data_reaches_the_page_or_any_of_its_requests(live_server, page, reading_study):
+    from fixtures.phantom import planted_phi
+
+    planted = [text.encode() for index in range(2) for text in planted_phi(5, index)]
+    responses = []
+    log_in(page, live_server, "rita")
+    page.on("response", lambda response: responses.append(response))
+    assignment = reading_study.assignments("rita", 3)[0]  # AI-assisted: the most content
+    open_case(page, f"{live_server.url}/read/{assignment.code}/")
+    page.keyboard.press("ArrowDown")
+    seen = [page.content().encode()]
+    for response in responses:
+        seen.append(response.url.encode())
+        seen.append(str(response.headers).encode())
+        if 200 <= response.status < 300:
+            seen.append(response.body())
+    assert any(b"frames/1" in blob for blob in seen)  # the pixels were among them
+    everything = b"\n".join(seen)
+    leaked = [text for text in planted if text in everything]
+    assert leaked == []
+    origins = {response.url.split("/")[2] for response in responses}
+    assert origins == {live_server.url.split("/")[2]}  # nothing from a third party
