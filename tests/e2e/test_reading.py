@@ -134,6 +134,16 @@ def test_the_ai_overlay_appears_only_in_the_ai_assisted_session(live_server, pag
     assert page.locator(".ai-panel").is_visible()
     locked_marks = [m for m in state(page)["viewer"]["marks"] if m["locked"]]
     assert len(locked_marks) == 25
+    site = state(page)["activeSite"]
+    (model_mark,) = Read.objects.get(
+        assignment__case=assisted.case, assignment__reader__kind="model"
+    ).marks.filter(site=site)
+    page.locator(".ai-marks button").first.click()  # "Go to AI point 1" for the active cell
+    wait_until(
+        page,
+        f"['sagittal', 'axial'].some((v) => window.readerStudy.app.state().viewer[v]"
+        f".sopInstanceUid === '{model_mark.sop_instance_uid}')",
+    )
     page.keyboard.press("a")
     assert state(page)["ai"]["visible"] is False
 

@@ -228,7 +228,17 @@ export async function startReading(root, urls) {
       },
       onShow: (mark) => viewer.jumpTo(mark.sop_instance_uid),
     });
-    renderAi($('[data-ai]'), { ai, site: grid.active, protocol, visible: aiVisible, onToggle: setAiVisible });
+    renderAi($('[data-ai]'), {
+      ai,
+      site: grid.active,
+      protocol,
+      visible: aiVisible,
+      onToggle: setAiVisible,
+      onShow: (mark) => {
+        if (!aiVisible) setAiVisible(true);
+        viewer.jumpTo(mark.sop_instance_uid).then(renderToolbar);
+      },
+    });
   }
 
   function renderToolbar() {

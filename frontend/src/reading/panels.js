@@ -31,7 +31,7 @@ export function renderMarks(container, { site, marks, readOnly, onRemove, onShow
   container.appendChild(list);
 }
 
-export function renderAi(container, { ai, site, protocol, visible, onToggle }) {
+export function renderAi(container, { ai, site, protocol, visible, onToggle, onShow }) {
   if (!ai) {
     container.hidden = true;
     return;
@@ -49,6 +49,18 @@ export function renderAi(container, { ai, site, protocol, visible, onToggle }) {
     `<label><input type="checkbox" ${visible ? 'checked' : ''}> Show AI marks <kbd>A</kbd></label>` +
     `<p>${escapeHtml(site.code)}: <b>${grade ? `${grade.grade ?? 'NA'} ${escapeHtml(label(grade.grade))}` : '—'}</b></p>` +
     probabilities +
+    '<p class="ai-marks"></p>' +
     '<p class="hint">Suggestions only: your grid is never filled in for you.</p>';
   container.querySelector('input').addEventListener('change', (e) => onToggle(e.target.checked));
+  const links = container.querySelector('.ai-marks');
+  ai.marks
+    .filter((mark) => mark.site === site.code)
+    .forEach((mark, index) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'link';
+      button.textContent = `Go to AI ${mark.kind} ${index + 1}`;
+      button.addEventListener('click', () => onShow(mark));
+      links.appendChild(button);
+    });
 }
