@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 
 from grading.worklist import next_unread_assignment, reader_worklist
 from readerstudy.accounts.models import Membership
@@ -36,7 +37,8 @@ READER_PAGE_CSP = "; ".join(
 
 
 def reader_page(view):
-    """Login required, never stored (reading rooms share workstations), same-origin only."""
+    """Login required, never stored (reading rooms share workstations), same-origin only,
+    and always handing the page a CSRF cookie for its API writes."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -45,7 +47,7 @@ def reader_page(view):
         response["Cache-Control"] = "no-store, private"
         return response
 
-    return never_cache(login_required(wrapper))
+    return never_cache(login_required(ensure_csrf_cookie(wrapper)))
 
 
 @reader_page

@@ -88,6 +88,16 @@ def test_a_reader_reads_a_whole_case_with_keyboard_and_mouse(live_server, page, 
     assert box.box_xyxy == pytest.approx([90, 80, 110, 100], abs=1.0)
     assert read.active_seconds is not None and read.active_seconds > 0
 
+    # The submitted case opens read-only: no submit button, keys change nothing.
+    open_case(page, f"{live_server.url}/read/{first.code}/")
+    assert state(page)["status"] == "submitted" and state(page)["grades"] == entered
+    assert page.locator("[data-banner]").is_visible()
+    assert not page.locator("[data-submit]").is_visible()
+    page.locator("table.grid").focus()
+    page.keyboard.press("3")
+    assert state(page)["grades"] == entered
+    assert [m["locked"] for m in state(page)["viewer"]["marks"]] == [True]
+
 
 def test_autosave_survives_a_reload_and_a_lost_connection(live_server, page, reading_study):
     log_in(page, live_server, "rita")

@@ -183,3 +183,20 @@ def test_an_unaided_session_never_carries_the_ai_read_even_when_one_exists(cast)
     payload = client_for(cast.reader_a).get(f"/api/assignments/{assignment.code}/").json()
     assert payload["ai_output"] is None
     assert "0.6" not in str(payload)  # the model's probabilities appear nowhere
+
+
+def test_every_reader_write_needs_the_csrf_token_when_logged_in_by_session(cast):
+    from rest_framework.test import APIClient
+
+    assignment = own(cast, "reader_a1", cast.alpha.open_session)[0]
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(cast.reader_a)
+    base = f"/api/assignments/{assignment.code}"
+    draft = client.put(f"{base}/draft/", {"draft": {}}, format="json")
+    submit = client.post(f"{base}/submit/", read_payload(assignment.case), format="json")
+    assert draft.status_code == 403 and submit.status_code == 403
+    assert "CSRF" in draft.json()["error"]["message"]
+    client.get(f"/read/{assignment.code}/")  # the page sets the cookie its script sends back
+    token = client.cookies["csrftoken"].value
+    ok = client.put(f"{base}/draft/", {"draft": {}}, format="json", HTTP_X_CSRFTOKEN=token)
+    assert ok.status_code == 200
