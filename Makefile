@@ -55,6 +55,7 @@ demo: $(STAMP) $(FRONTEND) var/uid_key
 	  wait -n; kill $$web $$worker 2>/dev/null; wait
 
 test: $(STAMP) $(FRONTEND) lint
+	cd frontend && npm test --silent
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
