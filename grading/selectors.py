@@ -5,13 +5,16 @@ from __future__ import annotations
 from grading.content import InstanceGeometry
 from grading.models import Read
 from readerstudy.imaging.models import Instance
-from readerstudy.studies.models import Case
 
 
-def case_geometry(case: Case) -> dict[str, InstanceGeometry]:
-    """Pseudonymous SOP Instance UID → geometry, for every image of the case."""
+def case_geometry(case_id: int) -> dict[str, InstanceGeometry]:
+    """Pseudonymous SOP Instance UID → geometry, for every image of the case.
+
+    Takes the case's id, not the row: checking marks needs nothing else of the case (its
+    patient pseudonym included).
+    """
     geometry = {}
-    for instance in Instance.objects.filter(series__case=case).only(
+    for instance in Instance.objects.filter(series__case_id=case_id).only(
         "sop_instance_uid", "rows", "columns", "number_of_frames", "metadata"
     ):
         try:

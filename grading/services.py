@@ -54,7 +54,7 @@ def _validated_content(assignment: Assignment, payload: dict) -> tuple[list[dict
         raise ApplicationError("The read must be a JSON object.")
     spec = assignment.session.study.protocol.spec
     grades = normalise_grades(spec, payload.get("grades"))
-    marks = normalise_marks(spec, payload.get("marks"), case_geometry(assignment.case))
+    marks = normalise_marks(spec, payload.get("marks"), case_geometry(assignment.case_id))
     check_required_marks(spec, grades, marks)
     return grades, marks
 

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "readerstudy.studies",
     "readerstudy.imaging",
     "grading",
+    "inference",
 ]
 
 MIDDLEWARE = [

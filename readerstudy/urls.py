@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from grading import api as grading_api
+from inference import api as inference_api
 from readerstudy import views
 from readerstudy.imaging import dicomweb
 from readerstudy.imaging.urls import dicomweb_patterns
@@ -28,6 +29,8 @@ api_patterns = [
     path(f"{STUDY}/reads/", grading_api.StudyReadListApi.as_view()),
     path(f"{STUDY}/reads/<int:read_id>/amend/", grading_api.ReadAmendApi.as_view()),
     path(f"{STUDY}/truth/", grading_api.TruthApi.as_view()),
+    path(f"{STUDY}/model-runs/", inference_api.ModelRunListCreateApi.as_view()),
+    path(f"{STUDY}/model-runs/<int:run_id>/", inference_api.ModelRunDetailApi.as_view()),
     path("worklist/", grading_api.WorklistApi.as_view()),
     path(
         "assignments/<str:code>/",

@@ -20,6 +20,7 @@ from fixtures.phantom import generate_studies
 from grading.selectors import case_geometry
 from grading.services import read_submit
 from grading.simulation import GENERATOR, SeriesImages, SimulatedReader, simulate_read
+from inference.runner import model_job_execute, model_run_start, predictor
 from readerstudy.audit.services import Actor
 from readerstudy.imaging.services import dicom_import
 from readerstudy.studies import services
@@ -34,19 +35,14 @@ PEOPLE = {
     "reader2": "reader",
     "reader3": "reader",
 }
+# The model reader is the shipped DL model (inference/weights), run in-process on its
+# assignments through the same grading service as people.
 MODEL_READER = "model"
-# The DL issue replaces these simulated model reads with real ones; until then the model
-# reader is honest about being a simulation.
-SIMULATED_MODEL_VERSION = "simulated-1"
-SIMULATED_MODEL_SHA256 = hashlib.sha256(b"no weights: simulated demo reads").hexdigest()
 
 SIMULATED = {
     "reference": SimulatedReader("reference", severity_sd=0.22, mark_sd_mm=0.6, miss_rate=0.01),
     "reader2": SimulatedReader("reader2", severity_sd=0.32, mark_sd_mm=0.8, miss_rate=0.03),
     "reader3": SimulatedReader("reader3", severity_sd=0.42, mark_sd_mm=1.0, miss_rate=0.06),
-    MODEL_READER: SimulatedReader(
-        MODEL_READER, severity_sd=0.30, mark_sd_mm=0.7, miss_rate=0.04, with_probabilities=True
-    ),
 }
 
 
@@ -86,7 +82,7 @@ def _users() -> dict:
 
 
 def _series_by_label(case: Case) -> dict[str, SeriesImages]:
-    geometry = case_geometry(case)
+    geometry = case_geometry(case.pk)
     result = {}
     for series in case.series.prefetch_related("instances"):
         images = [
@@ -184,7 +180,8 @@ def seed_demo(
         name="Demo: lumbar spinal stenosis on synthetic MRI",
         description=(
             f"{internal} internal and {external} external phantom patients (seed {seed}); "
-            "simulated reads for reference, reader2, reader3 and the model; reader1 reads live."
+            "simulated reads for reference, reader2 and reader3, real reads by the DL model; "
+            "reader1 reads live."
         ),
     )
     with tempfile.TemporaryDirectory(prefix="readerstudy-demo-") as tmp:
@@ -219,12 +216,13 @@ def seed_demo(
             name: services.reader_add_human(actor=coordinator, study=study, username=name)
             for name in ("reference", "reader1", "reader2", "reader3")
         }
+        model = predictor().info
         readers[MODEL_READER] = services.reader_add_model(
             actor=coordinator,
             study=study,
             name=MODEL_READER,
-            model_version=SIMULATED_MODEL_VERSION,
-            weights_sha256=SIMULATED_MODEL_SHA256,
+            model_version=model.version,
+            weights_sha256=model.weights_sha256,
         )
         services.reference_designate(actor=coordinator, study=study, reader=readers["reference"])
         s1_opens = started - timedelta(weeks=8)
@@ -258,7 +256,7 @@ def seed_demo(
     truths = {case.pk: _truth_for(case) for case in study.cases.prefetch_related("truth")}
     reads = 0
     for number, names in (
-        (1, ["reference", "reader2", "reader3", MODEL_READER]),
+        (1, ["reference", "reader2", "reader3"]),
         (2, ["reader2", "reader3"]),
         (3, ["reader2", "reader3"]),
     ):
@@ -266,6 +264,11 @@ def seed_demo(
             reads += _simulate_session_reads(
                 session=sessions[number], names=names, truths=truths, seed=seed
             )
+    run = model_run_start(actor=coordinator, study=study, enqueue=False)
+    for job_id in run.cases.order_by("id").values_list("pk", flat=True):
+        if model_job_execute(job_id=job_id) != "done":
+            raise RuntimeError(f"The demo's model run failed: {run.cases.get(pk=job_id).error}")
+        reads += 1
     return DemoSummary(
         study=study,
         cases=study.cases.count(),
