@@ -78,6 +78,7 @@ bench: $(STAMP) $(FRONTEND)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/dicomweb.py
 	$(BIN)/python bench/reading.py
+	$(BIN)/python bench/inference_bench.py
 	$(BIN)/python bench/agreement_bench.py
 
 clean-demo:
