@@ -49,13 +49,29 @@ def test_the_demo_has_its_logins_and_internal_and_external_cases_with_truth(demo
 def test_simulated_reads_are_labelled_backdated_and_reader1_has_none(demo):
     reads = Read.objects.filter(assignment__session__study=demo)
     assert not reads.filter(assignment__reader__name="reader1").exists()
-    assert reads.filter(assignment__reader__name="model").count() == 3
     assert reads.filter(assignment__reader__name="reader2").count() == 9  # 3 cases × S1–S3
-    for read in reads.select_related("assignment__session"):
+    people = reads.exclude(assignment__reader__name="model").select_related("assignment__session")
+    for read in people:
         assert read.provenance["simulated"] is True
         assert read.assignment.session.opens_at <= read.opened_at <= read.submitted_at
-    model_grades = reads.filter(assignment__reader__name="model").first().grades.all()
-    assert all(abs(sum(g.probabilities) - 1) < 1e-6 for g in model_grades)
+
+
+def test_the_model_reader_has_real_model_reads_of_every_assigned_case(demo):
+    import json
+    from pathlib import Path
+
+    card_path = Path(__file__).resolve().parents[2] / "inference" / "weights" / "model_card.json"
+    card = json.loads(card_path.read_text())
+    model = demo.readers.get(name="model")
+    assert (model.model_version, model.weights_sha256) == (card["version"], card["sha256"])
+    reads = Read.objects.filter(assignment__reader=model)
+    assert reads.count() == model.assignments.count() == 3  # S1: every case
+    for read in reads:
+        assert read.status == "submitted" and "simulated" not in read.provenance
+        assert read.provenance["weights_sha256"] == card["sha256"]
+        graded = read.grades.exclude(grade=None)
+        assert graded.count() >= 20
+        assert all(abs(sum(g.probabilities) - 1) < 1e-5 for g in graded)
 
 
 def test_simulated_marks_mostly_fall_within_tolerance_of_the_truth(demo):
