@@ -155,38 +155,72 @@ def case_files(assignment: Assignment) -> list:
 
 
 def model_job_execute(*, job_id: int) -> str:
-    """Run one job: predict the assigned case and submit the read. Returns the job's status."""
-    job = _claim(job_id)
-    if job is None:
-        return ModelRunCase.objects.filter(pk=job_id).values_list("status", flat=True).first()
-    started = time.perf_counter()
-    assignment = job.assignment
-    if Read.objects.filter(assignment=assignment, status=ReadStatus.SUBMITTED).exists():
-        _finish(job, RunStatus.DONE, started=started)  # already read: idempotent
-        return RunStatus.DONE
-    try:
-        from inference import study_input_from_dicom
+    """Run one job (a background task): predict the case and submit the read."""
+    return model_jobs_execute(job_ids=[job_id])[0]
 
-        model = predictor(job.run.device if job.run.device in ("cpu", "cuda") else "auto")
-        output = model.predict(study_input_from_dicom(case_files(assignment)))
-        payload = read_payload(output, assignment.session.study.protocol.spec)
-        read_submit(
-            actor=Actor(label=f"model:{job.run.reader.name} {output.model_version}"),
-            assignment=assignment,
-            payload=payload,
-            provenance=provenance(output, job),
-        )
-    except Exception as exc:  # recorded on the job: the run goes on with the other cases
-        logger.exception("model job %s (assignment %s) failed", job.pk, assignment.code)
-        _finish(
-            job,
-            RunStatus.FAILED,
-            started=started,
-            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-        )
-        return RunStatus.FAILED
-    _finish(job, RunStatus.DONE, started=started)
-    return RunStatus.DONE
+
+def model_jobs_execute(*, job_ids: list[int]) -> list[str]:
+    """Run several jobs with one batched prediction across their studies.
+
+    Returns each job's status, in order. A job another worker holds keeps its status; a case
+    already read is done without predicting; a failure is recorded on its job only.
+    """
+    from inference import study_input_from_dicom
+
+    statuses: dict[int, str] = {}
+    todo: list[tuple[ModelRunCase, float, object]] = []
+    for job_id in job_ids:
+        job = _claim(job_id)
+        if job is None:
+            statuses[job_id] = (
+                ModelRunCase.objects.filter(pk=job_id).values_list("status", flat=True).first()
+            )
+            continue
+        started = time.perf_counter()
+        assignment = job.assignment
+        if Read.objects.filter(assignment=assignment, status=ReadStatus.SUBMITTED).exists():
+            _finish(job, RunStatus.DONE, started=started)  # already read: idempotent
+            statuses[job_id] = RunStatus.DONE
+            continue
+        try:
+            todo.append((job, started, study_input_from_dicom(case_files(assignment))))
+        except Exception as exc:
+            statuses[job_id] = _fail(job, started, exc)
+    if todo:
+        device = todo[0][0].run.device
+        model = predictor(device if device in ("cpu", "cuda") else "auto")
+        outputs = model.predict_many([study for _, _, study in todo], batch_size=len(todo))
+        for (job, started, _), output in zip(todo, outputs, strict=True):
+            try:
+                _submit(job, output)
+            except Exception as exc:
+                statuses[job.pk] = _fail(job, started, exc)
+                continue
+            _finish(job, RunStatus.DONE, started=started)
+            statuses[job.pk] = RunStatus.DONE
+    return [statuses[job_id] for job_id in job_ids]
+
+
+def _submit(job: ModelRunCase, output) -> None:
+    assignment = job.assignment
+    read_submit(
+        actor=Actor(label=f"model:{job.run.reader.name} {output.model_version}"),
+        assignment=assignment,
+        payload=read_payload(output, assignment.session.study.protocol.spec),
+        provenance=provenance(output, job),
+    )
+
+
+def _fail(job: ModelRunCase, started: float, exc: Exception) -> str:
+    """Record a failure on its job: the run goes on with the other cases."""
+    logger.error("model job %s (assignment %s) failed: %s", job.pk, job.assignment.code, exc)
+    _finish(
+        job,
+        RunStatus.FAILED,
+        started=started,
+        error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+    )
+    return RunStatus.FAILED
 
 
 def model_run_sweep(*, older_than: timedelta = STUCK_AFTER, enqueue: bool = True) -> int:

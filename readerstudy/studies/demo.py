@@ -20,7 +20,7 @@ from fixtures.phantom import generate_studies
 from grading.selectors import case_geometry
 from grading.services import read_submit
 from grading.simulation import GENERATOR, SeriesImages, SimulatedReader, simulate_read
-from inference.runner import model_job_execute, model_run_start, predictor
+from inference.runner import model_jobs_execute, model_run_start, predictor
 from readerstudy.audit.services import Actor
 from readerstudy.imaging.services import dicom_import
 from readerstudy.studies import services
@@ -265,10 +265,14 @@ def seed_demo(
                 session=sessions[number], names=names, truths=truths, seed=seed
             )
     run = model_run_start(actor=coordinator, study=study, enqueue=False)
-    for job_id in run.cases.order_by("id").values_list("pk", flat=True):
-        if model_job_execute(job_id=job_id) != "done":
-            raise RuntimeError(f"The demo's model run failed: {run.cases.get(pk=job_id).error}")
-        reads += 1
+    jobs = list(run.cases.order_by("id").values_list("pk", flat=True))
+    for start in range(0, len(jobs), 8):  # batched across studies, as run_model does
+        batch = jobs[start : start + 8]
+        for job_id, status in zip(batch, model_jobs_execute(job_ids=batch), strict=True):
+            if status != "done":
+                error = run.cases.get(pk=job_id).error
+                raise RuntimeError(f"The demo's model run failed: {error}")
+            reads += 1
     return DemoSummary(
         study=study,
         cases=study.cases.count(),

@@ -142,3 +142,22 @@ def test_a_session_still_in_its_washout_cannot_be_run(model_study):
         model_run_start(
             actor=Actor.system("test"), study=model_study["study"], session_number=2, enqueue=False
         )
+
+
+def test_a_batched_run_reads_each_case_as_one_at_a_time_would(model_study):
+    from inference.runner import model_jobs_execute
+
+    one = model_run_start(actor=Actor.system("test"), study=model_study["study"], enqueue=False)
+    for job in one.cases.all():
+        model_job_execute(job_id=job.pk)
+    single = {r.assignment_id: r.content_sha256 for r in model_reads(model_study)}
+    Read.objects.filter(pk__in=[r.pk for r in model_reads(model_study)])  # keep for comparison
+    from grading.models import Grade, Mark
+
+    Mark.objects.filter(read__assignment__reader=model_study["model"]).delete()
+    Grade.objects.filter(read__assignment__reader=model_study["model"]).delete()
+    model_reads(model_study).delete()
+    batched = model_run_start(actor=Actor.system("test"), study=model_study["study"], enqueue=False)
+    jobs = list(batched.cases.values_list("pk", flat=True))
+    assert model_jobs_execute(job_ids=jobs) == [RunStatus.DONE] * len(jobs)
+    assert {r.assignment_id: r.content_sha256 for r in model_reads(model_study)} == single

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from inference.models import RunStatus
-from inference.runner import model_job_execute, model_run_start, model_run_sweep
+from inference.runner import model_jobs_execute, model_run_start, model_run_sweep
 from readerstudy.api_errors import ApplicationError
 from readerstudy.audit.services import Actor
 from readerstudy.studies.models import Study
@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--session", type=int, metavar="N", help="only session N")
         parser.add_argument("--reader", metavar="NAME", help="the model reader, if several")
         parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+        parser.add_argument(
+            "--batch", type=int, default=8, metavar="N", help="studies per batched prediction"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
@@ -46,15 +49,17 @@ class Command(BaseCommand):
         jobs = list(run.cases.order_by("id").values_list("pk", flat=True))
         started = time.perf_counter()
         outcomes = {RunStatus.DONE: 0, RunStatus.FAILED: 0}
-        bar = tqdm(
-            jobs,
+        batch = max(1, options["batch"])
+        with tqdm(
+            total=len(jobs),
             desc=f"{run.reader.name} {run.model_version}",
             unit="case",
             disable=options["no_progress"],
-        )
-        for job_id in bar:
-            status = model_job_execute(job_id=job_id)
-            outcomes[status] = outcomes.get(status, 0) + 1
+        ) as bar:
+            for start in range(0, len(jobs), batch):
+                for status in model_jobs_execute(job_ids=jobs[start : start + batch]):
+                    outcomes[status] = outcomes.get(status, 0) + 1
+                    bar.update(1)
         seconds = time.perf_counter() - started
         summary = (
             f"Run {run.pk}: {outcomes[RunStatus.DONE]} case(s) read, "
