@@ -43,9 +43,8 @@ class ModelRunOutput(serializers.Serializer):
 
 
 def _payload(run) -> dict:
-    return ModelRunOutput(
-        {**vars(run), "reader": run.reader, "session": run.session, "progress": run_progress(run)}
-    ).data
+    run.progress = run_progress(run)
+    return ModelRunOutput(run).data
 
 
 class ModelRunListCreateApi(APIView):

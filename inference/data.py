@@ -4,6 +4,9 @@ A study goes through :func:`~.dicom_input.study_input_from_phantom` and then the
 functions the predictor uses (:mod:`.localize`, :mod:`.classify`), so training sees the
 inputs inference will see. Localiser targets are the truth keypoints; classifier crops
 are centred on truth points jittered by N(0, 1.5 mm) so stage 2 tolerates stage-1 error.
+The axial localiser's candidate slice is moved to a geometric neighbour of the disc's
+slice with probability :data:`AXIAL_SHIFT_P`, as a sagittal disc-height error would, so
+it learns to find the disc mid-plane among the slices it sees.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 
 from .classify import CROPS, crop
 from .dicom_input import study_input_from_phantom
+from .geometry import neighbour_slices
 from .localize import (
     assign_axial_levels,
     axial_input,
@@ -25,10 +29,12 @@ from .localize import (
     mid_sagittal_slice,
     sagittal_input,
 )
-from .preprocess import intensity_scale
+from .preprocess import SUPERIOR, intensity_scale
 from .types import LEVELS, SIDES, StudyInput, site_code, site_keys
 
 JITTER_MM = 1.5
+#: Probability that an axial training input is centred one slice below / above the disc.
+AXIAL_SHIFT_P = 0.25
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def study_examples(request: StudyRequest, jitters: int = 4) -> dict[str, np.ndar
     sag, ax, t1 = (study.series[r] for r in ("SAG_T2", "AX_T2", "SAG_T1"))
     scales = {role: intensity_scale(s) for role, s in study.series.items()}
     out: dict[str, list] = {k: [] for k in ("sag_x", "sag_y", "ax_x", "ax_y", "for_x", "for_y")}
-    out |= {"for_off": []}
+    out |= {"for_off": [], "ax_off": []}
 
     disc_points = np.array([truth[site_code(lv, "canal")][1] for lv in LEVELS])
     x, frame = sagittal_input(sag, scales["SAG_T2"])
@@ -84,9 +90,13 @@ def study_examples(request: StudyRequest, jitters: int = 4) -> dict[str, np.ndar
     for level, index in zip(LEVELS, assign_axial_levels(ax, disc_points), strict=True):
         points = [truth[site_code(level, "canal")][1]]
         points += [truth[site_code(level, "recess", side)][1] for side in SIDES]
+        shift = int(rng.choice([-1, 0, 1], p=[AXIAL_SHIFT_P, 1 - 2 * AXIAL_SHIFT_P, AXIAL_SHIFT_P]))
+        if shift:
+            index = neighbour_slices(ax, index, 3, axis=SUPERIOR)[1 + shift]
         x, frame = axial_input(ax, scales["AX_T2"], index)
         out["ax_x"].append(x)
         out["ax_y"].append(local_coordinates(frame, np.array(points)))
+        out["ax_off"].append(frame.offsets.astype(np.float32))
 
     midline = float(sag.positions[mid_sagittal_slice(sag), 0])
     for side in SIDES:

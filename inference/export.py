@@ -12,13 +12,13 @@ from pathlib import Path
 import torch
 
 from .classify import CROPS
-from .localize import AX_SIZE, FORAMEN_SLICES, SAG_SIZE
+from .localize import AX_SIZE, AXIAL_INPUT_SLICES, FORAMEN_SLICES, SAG_SIZE
 from .registry import DEFAULT_DIR, WEIGHTS_FILE, load_networks
 
 #: Example input shapes ``[channels, size]`` per network.
 EXAMPLE_SHAPES = {
     "sagittal": (3, SAG_SIZE),
-    "axial": (3, AX_SIZE),
+    "axial": (AXIAL_INPUT_SLICES, AX_SIZE),
     "foramen_localiser": (FORAMEN_SLICES, SAG_SIZE),
     "canal": (3, CROPS["canal"].pixels),
     "recess": (3, CROPS["recess"].pixels),

@@ -3,7 +3,9 @@
 Three localisers share :class:`~.networks.HeatmapNet`:
 
 - sagittal T2, the three mid-sagittal slices -> the canal point at each of the 5 discs;
-- axial T2, one level's slice and its neighbours -> canal, left and right recess points;
+- axial T2, around one level's slice -> canal, left and right recess points. Its
+  heatmaps span the candidate slice and its two neighbours, so the network also chooses
+  the disc mid-plane among them (the sagittal disc height is a few mm off at times);
 - sagittal T1, five parasagittal slices on one side (medial to lateral, so both sides
   share weights) -> the 5 foramen points. Its heatmaps span the five slices, so the
   soft-argmax also estimates the left-right position.
@@ -31,6 +33,13 @@ FORAMEN_SLICES = 5
 FORAMEN_OFFSET_MM = 18.0
 #: A level is imaged on the axial series when a slice lies this close to its disc.
 LEVEL_TOLERANCE_MM = 6.0
+#: The axial localiser sees this many slices (channels) around the candidate slice ...
+AXIAL_INPUT_SLICES = 5
+#: ... and its heatmaps span the candidate and its neighbours (blocks).
+AXIAL_BLOCKS = 3
+#: The axial localiser may move a level's slice at most this far (mm) from the slice
+#: nearest to the sagittal disc estimate.
+AXIAL_SEARCH_MM = 8.0
 AXIAL_POINTS = ("canal", "left", "right")
 
 
@@ -76,12 +85,35 @@ def sagittal_input(series: SeriesInput, scale: float) -> tuple[np.ndarray, Frame
 
 
 def axial_input(series: SeriesInput, scale: float, index: int) -> tuple[np.ndarray, Frame]:
-    """Axial slice ``index`` with its neighbours (inferior to superior), patient left at +col."""
+    """Axial slices around ``index`` (inferior to superior), patient left at +col.
+
+    The input holds :data:`AXIAL_INPUT_SLICES` slices; the heatmap blocks are the middle
+    :data:`AXIAL_BLOCKS` (``index`` and its geometric neighbours), with their offsets in mm
+    along superior from ``index``'s plane.
+    """
     grid = PlaneGrid(image_centre(series, index), LEFT, POSTERIOR, AX_SIZE, AX_SPACING)
-    slices = neighbour_slices(series, index, 3, axis=SUPERIOR)
+    slices = neighbour_slices(series, index, AXIAL_INPUT_SLICES, axis=SUPERIOR)
+    blocks = neighbour_slices(series, index, AXIAL_BLOCKS, axis=SUPERIOR)
     return sample_stack(series, slices, grid, scale), _frame(
-        "AX_T2", series, grid, [index], SUPERIOR
+        "AX_T2", series, grid, blocks, SUPERIOR
     )
+
+
+def axial_plane(series: SeriesInput, frame: Frame, points: np.ndarray) -> tuple[int, np.ndarray]:
+    """The level's axial slice chosen by the localiser, and ``points`` projected onto it.
+
+    The slice is the frame block nearest to the mean decoded offset of the points (so
+    canal and recesses share one slice), among blocks within :data:`AXIAL_SEARCH_MM` of
+    the candidate slice (the slice nearest to the sagittal disc estimate).
+    """
+    along = (np.asarray(points) - frame.grid.centre) @ frame.normal
+    offset = float(along.mean())
+    allowed = [k for k, o in enumerate(frame.offsets) if abs(o) <= AXIAL_SEARCH_MM]
+    k = min(allowed, key=lambda j: (abs(frame.offsets[j] - offset), abs(frame.offsets[j])))
+    index = frame.slices[k]
+    n = slice_normal(series.orientation)
+    d = (np.asarray(points) - series.positions[index]) @ n
+    return index, np.asarray(points) - d[:, None] * n[None, :]
 
 
 def foramen_input(
@@ -188,6 +220,7 @@ __all__ = [
     "Frame",
     "assign_axial_levels",
     "axial_input",
+    "axial_plane",
     "decode",
     "foramen_input",
     "local_coordinates",

@@ -17,10 +17,13 @@ import torch
 from .classify import CROPS, crop
 from .geometry import nearest_slice, patient_to_pixel
 from .localize import (
+    AXIAL_BLOCKS,
+    AXIAL_INPUT_SLICES,
     FORAMEN_SLICES,
     LEVEL_TOLERANCE_MM,
     assign_axial_levels,
     axial_input,
+    axial_plane,
     decode,
     foramen_input,
     mid_sagittal_slice,
@@ -47,7 +50,7 @@ def build_networks() -> dict[str, torch.nn.Module]:
     """The six networks of the reader, untrained."""
     return {
         "sagittal": HeatmapNet(3, len(LEVELS)),
-        "axial": HeatmapNet(3, 3),
+        "axial": HeatmapNet(AXIAL_INPUT_SLICES, 3 * AXIAL_BLOCKS),
         "foramen_localiser": HeatmapNet(FORAMEN_SLICES, len(LEVELS) * FORAMEN_SLICES),
         "canal": CropClassifier(),
         "recess": CropClassifier(),
@@ -180,6 +183,7 @@ class TwoStageReader:
         logits = _forward(self.networks["axial"], inputs, self.device)
         for j, (i, level) in enumerate(owners):
             points, scores = decode(logits[j].reshape(3, -1), frames[j])
+            _, points = axial_plane(work[i].study.series["AX_T2"], frames[j], points)
             keys = [(level, "canal", ""), (level, "recess", "left"), (level, "recess", "right")]
             for key, point, score in zip(keys, points, scores, strict=True):
                 work[i].sites[site_code(*key)] = _Site(point, float(score))

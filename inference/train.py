@@ -119,7 +119,7 @@ def train(config: TrainConfig, out: Path, log=print) -> dict:
         networks["axial"],
         data["ax_x"],
         data["ax_y"],
-        None,
+        data["ax_off"],
         epochs=le,
         seed=seed + 2,
         log=log,
@@ -185,7 +185,8 @@ def model_card(config, sha, weights_path, networks, temperatures, calibration, m
         "licence": "same as the repository",
         "architecture": {
             "stage1": "HeatmapNet localisers: sagittal T2 discs, axial T2 canal+recesses, "
-            "sagittal T1 foramina (5 slices per side); soft-argmax decoding",
+            "sagittal T1 foramina (5 slices per side); axial heatmaps span 3 slices and choose "
+            "the disc mid-plane; soft-argmax decoding",
             "stage2": "CropClassifier per region on mm-defined 3-slice crops, right side mirrored",
             "levels": list(LEVELS),
         },

@@ -11,7 +11,8 @@ from inference.geometry import (
     pixel_to_patient,
     slice_normal,
 )
-from inference.localize import assign_axial_levels
+from inference.localize import AX_SIZE, AX_SPACING, Frame, _frame, assign_axial_levels, axial_plane
+from inference.preprocess import LEFT, POSTERIOR, SUPERIOR, PlaneGrid
 from inference.types import SeriesInput
 
 OBLIQUE = (0.8660254, 0.5, 0.0, 0.0, 0.0, -1.0)
@@ -74,3 +75,27 @@ def test_axial_slices_are_assigned_to_levels_by_geometry_whatever_the_stack_orde
 def test_a_level_without_a_nearby_axial_slice_is_not_assigned():
     discs = np.array([[0.0, 0.0, z] for z in (80.0, 40.0, 0.0, -40.0, -80.0)])
     assert assign_axial_levels(_axial_series([40.0, 0.0]), discs) == [None, 0, 1, None, None]
+
+
+def _axial_frame(series: SeriesInput, blocks: list[int]) -> Frame:
+    centre = np.asarray(series.positions[blocks[1]], dtype=float)
+    grid = PlaneGrid(centre, LEFT, POSTERIOR, AX_SIZE, AX_SPACING)
+    return _frame("AX_T2", series, grid, blocks, SUPERIOR)
+
+
+def test_the_axial_localiser_moves_a_level_to_the_neighbouring_slice_by_geometry():
+    # Stack order shuffled: slices at z = 4, -4, 0 (indices 0, 1, 2); candidate slice z = 0.
+    series = _axial_series([4.0, -4.0, 0.0])
+    frame = _axial_frame(series, [1, 2, 0])
+    points = np.array([[0.0, 0.0, 3.1], [5.0, 1.0, 4.6], [-5.0, 1.0, 2.9]])
+    index, projected = axial_plane(series, frame, points)
+    assert index == 0
+    assert np.allclose(projected[:, 2], 4.0) and np.allclose(projected[:, :2], points[:, :2])
+
+
+def test_the_axial_localiser_never_moves_a_level_onto_another_disc_s_slices():
+    # The candidate's superior neighbour belongs to the next disc, 30 mm away.
+    series = _axial_series([-4.0, 0.0, 30.0])
+    frame = _axial_frame(series, [0, 1, 2])
+    index, projected = axial_plane(series, frame, np.array([[0.0, 0.0, 25.0]] * 3))
+    assert index == 1 and np.allclose(projected[:, 2], 0.0)
