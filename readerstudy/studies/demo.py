@@ -1,5 +1,5 @@
 """The demo study: phantom cases through the real ingest path, a cast of users, four
-sessions and simulated reads, all written through the same services as real use."""
+sessions, simulated reads and the DL model's reads, all through the same services as real use."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from readerstudy.studies.models import Study
 
 
 class Command(BaseCommand):
-    help = "Create the demo study: phantom cases, users, sessions and simulated reads."
+    help = "Create the demo study: phantom cases, users, sessions, simulated and model reads."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         summary = seed_demo(internal=options["patients"], external=external, seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo study '{summary.study.slug}': {summary.cases} cases, {summary.reads} simulated reads, "
-                f"in {summary.seconds:.1f} s."
+                f"Demo study '{summary.study.slug}': {summary.cases} cases, {summary.reads} reads "
+                f"(simulated people and the DL model), in {summary.seconds:.1f} s."
             )
         )
