@@ -9,8 +9,7 @@ with a strong ETag; headers and lists are never cached.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from readerstudy.imaging.frames import NO_STORE, PIXEL_CACHE, frame_reply
+from readerstudy.imaging.frames import NO_STORE, PIXEL_CACHE, frame_reply, multipart_reply
 from readerstudy.imaging.models import Instance, Series
 from readerstudy.imaging.selectors import token_user_id
 from readerstudy.studies.selectors import image_visible_cases
@@ -234,22 +233,6 @@ def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
     return None
 
 
-def _multipart(parts: Iterable[bytes], part_type: str) -> HttpResponse:
-    boundary = uuid.uuid4().hex
-    chunks = []
-    for body in parts:
-        chunks.append(f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode())
-        chunks.append(body)
-        chunks.append(b"\r\n")
-    chunks.append(f"--{boundary}--\r\n".encode())
-    main_type = part_type.split(";")[0]
-    response = HttpResponse(
-        b"".join(chunks),
-        content_type=f'multipart/related; type="{main_type}"; boundary={boundary}',
-    )
-    return response
-
-
 @dicomweb_view(full_user=False)
 def wado_frames(
     request: HttpRequest, study_uid: str, series_uid: str, instance_uid: str, frames: str
@@ -292,7 +275,9 @@ def wado_instance(
     if cached := _not_modified(request, etag):
         return cached
     data = (settings.BLINDED_STORE / instance.path).read_bytes()
-    response = _multipart([data], "application/dicom")
+    # As for frames, the file's own digest cannot occur inside it: a safe, stable boundary.
+    reply = multipart_reply([data], "application/dicom", boundary=instance.sha256[:40])
+    response = HttpResponse(reply.body, content_type=reply.headers["Content-Type"])
     response["ETag"] = etag
     response["Cache-Control"] = PIXEL_CACHE
     return response
