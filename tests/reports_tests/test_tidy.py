@@ -1,0 +1,127 @@
+"""The tidy ratings table and reads.csv: exact header, one row per reader × session × case ×
+site, "not assessable" as a missing grade, safe against CSV injection, round-tripping."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+import grading.agreement as ga
+from grading.reports.tidy import READS_COLUMNS, reads_csv, safe_cell, tidy_reads
+from readerstudy.audit.services import Actor
+from readerstudy.studies import services
+from readerstudy.studies.models import Assignment
+from tests.conftest import client_for
+from tests.reads import read_payload
+
+pytestmark = pytest.mark.django_db
+
+OVERRIDES = {"L4-L5/canal": 2, "L5-S1/foramen/left": None, "L1-L2/recess/right": 3}
+
+
+def submit_all(cast, username, grade, overrides=None):
+    user = cast.alpha.readers.get(username)
+    for assignment in Assignment.objects.filter(reader__user=user, session=cast.alpha.open_session):
+        response = client_for(user).post(
+            f"/api/assignments/{assignment.code}/submit/",
+            read_payload(assignment.case, grade=grade, overrides=overrides),
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+
+
+def test_reads_csv_has_the_exact_header_the_statisticians_expect(cast):
+    header = reads_csv([]).splitlines()[0]
+    assert header == (
+        "study,case_set,case,cluster,reader,reader_kind,session,arm,level,region,side,grade,"
+        "grade_label,opened_at_utc,submitted_at_utc,active_s,simulated"
+    )
+
+
+def test_one_row_per_reader_session_case_and_site_with_not_assessable_as_a_gap(cast):
+    submit_all(cast, "reader_a1", grade=1, overrides=OVERRIDES)
+    submit_all(cast, "ref_alpha", grade=0)
+    rows = tidy_reads(cast.alpha.study)
+    assert len(rows) == 2 * 2 * 25  # two readers × two cases × 25 sites
+    keys = {
+        (r["reader"], r["session"], r["case"], r["level"], r["region"], r["side"]) for r in rows
+    }
+    assert len(keys) == len(rows)
+    gap = next(
+        r
+        for r in rows
+        if r["reader"] == "reader_a1"
+        and r["level"] == "L5-S1"
+        and r["region"] == "foramen"
+        and r["side"] == "left"
+    )
+    assert gap["grade"] is None and gap["grade_label"] == "not assessable"
+    canal = next(
+        r
+        for r in rows
+        if r["reader"] == "reader_a1" and r["level"] == "L4-L5" and r["region"] == "canal"
+    )
+    assert (canal["grade"], canal["grade_label"], canal["side"]) == (2, "moderate", "")
+    assert {r["cluster"] for r in rows} == {c.patient_pseudonym for c in cast.alpha.cases}
+    assert all(r["active_s"] == 42.5 and r["simulated"] is False for r in rows)
+    assert all(r["submitted_at_utc"].endswith("Z") for r in rows)
+
+
+def test_reads_csv_round_trips_to_the_same_table(cast):
+    submit_all(cast, "reader_a1", grade=1, overrides=OVERRIDES)
+    rows = tidy_reads(cast.alpha.study)
+    back = list(csv.DictReader(io.StringIO(reads_csv(rows))))
+    assert [tuple(r) for r in back] == [READS_COLUMNS] * len(rows)
+    assert [{k: safe_cell(v) for k, v in row.items()} for row in rows] == back
+    frame = pd.read_csv(io.StringIO(reads_csv(rows)))
+    assert frame["grade"].isna().sum() == 2  # one gap per case
+    assert set(frame["grade"].dropna().astype(int)) == {1, 2, 3}
+
+
+def test_a_formula_in_a_label_is_neutralised(cast):
+    coordinator = Actor(user=cast.alpha.coordinator)
+    services.reader_add_human(
+        actor=coordinator, study=cast.alpha.study, username="outsider", name="=cmd|'/C calc'!A0"
+    )
+    assert safe_cell("=cmd|'/C calc'!A0") == "'=cmd|'/C calc'!A0"
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell(-1) == "-1"  # numbers stay numbers
+    row = {column: "x" for column in READS_COLUMNS} | {"reader": "=cmd|'/C calc'!A0"}
+    line = reads_csv([row]).splitlines()[1]
+    assert ",'=cmd|'/C calc'!A0," in line
+
+
+def test_cohen_kappa_from_reads_csv_matches_scikit_learn(cast):
+    # Oracle: scikit-learn's cohen_kappa_score on the same pairs, read back from reads.csv.
+    submit_all(cast, "reader_a1", grade=1, overrides=OVERRIDES)
+    submit_all(cast, "ref_alpha", grade=1, overrides={"L4-L5/canal": 3, "L2-L3/canal": 0})
+    frame = pd.read_csv(io.StringIO(reads_csv(tidy_reads(cast.alpha.study))))
+    frame["subject"] = (
+        frame["case"]
+        + "/"
+        + frame["level"]
+        + "/"
+        + frame["region"]
+        + "/"
+        + frame["side"].fillna("")
+    )
+    wide = frame.pivot(index="subject", columns="reader", values="grade").dropna()
+    expected = cohen_kappa_score(
+        wide["reader_a1"].astype(int),
+        wide["ref_alpha"].astype(int),
+        labels=[0, 1, 2, 3],
+        weights="linear",
+    )
+    # Complete pairs on both sides: with a gap, grading.agreement takes each rater's marginals
+    # from every subject that rater graded (as irrCAC does), scikit-learn has no gaps at all.
+    long = frame[frame["subject"].isin(wide.index)].rename(
+        columns={"reader": "rater", "grade": "rating"}
+    )
+    ratings = ga.Ratings.from_long(
+        long[["subject", "rater", "rating", "cluster"]], categories=[0, 1, 2, 3], cluster="cluster"
+    )
+    ours = ga.cohen_kappa(ratings.pair("reader_a1", "ref_alpha"), weights="linear")
+    assert ours.estimate == pytest.approx(expected, abs=1e-12)
