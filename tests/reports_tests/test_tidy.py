@@ -125,3 +125,21 @@ def test_cohen_kappa_from_reads_csv_matches_scikit_learn(cast):
     )
     ours = ga.cohen_kappa(ratings.pair("reader_a1", "ref_alpha"), weights="linear")
     assert ours.estimate == pytest.approx(expected, abs=1e-12)
+
+
+def test_marks_csv_lists_each_mark_with_image_and_patient_coordinates(cast):
+    from grading.models import Mark
+    from grading.reports.tidy import MARKS_COLUMNS, marks_csv, tidy_marks
+
+    submit_all(cast, "reader_a1", grade=1, overrides=OVERRIDES)  # two grade ≥ 2 sites per case
+    rows = tidy_marks(cast.alpha.study)
+    stored = Mark.objects.filter(read__assignment__session__study=cast.alpha.study)
+    assert len(rows) == stored.count() == 4
+    mark = stored.get(read__assignment__case=cast.alpha.cases[0], site="L4-L5/canal")
+    row = next(r for r in rows if r["case"] == cast.alpha.cases[0].code and r["region"] == "canal")
+    assert (row["image_col"], row["image_row"]) == tuple(mark.image_xy) == (4, 5)
+    assert [row["patient_x_mm"], row["patient_y_mm"], row["patient_z_mm"]] == mark.patient_lps
+    assert row["kind"] == "point" and row["box_col0"] is None and row["level"] == "L4-L5"
+    back = list(csv.DictReader(io.StringIO(marks_csv(rows))))
+    assert tuple(back[0]) == MARKS_COLUMNS and len(back) == 4
+    assert back[0]["box_col0"] == "" and float(back[0]["patient_x_mm"]) == rows[0]["patient_x_mm"]
