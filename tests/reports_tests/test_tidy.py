@@ -143,3 +143,24 @@ def test_marks_csv_lists_each_mark_with_image_and_patient_coordinates(cast):
     back = list(csv.DictReader(io.StringIO(marks_csv(rows))))
     assert tuple(back[0]) == MARKS_COLUMNS and len(back) == 4
     assert back[0]["box_col0"] == "" and float(back[0]["patient_x_mm"]) == rows[0]["patient_x_mm"]
+
+
+def test_the_rsna_2024_layout_has_a_row_per_study_and_a_column_per_condition_and_level(cast):
+    from grading.reports.formats import rsna2024_csv
+
+    submit_all(cast, "reader_a1", grade=1, overrides=OVERRIDES)
+    levels = cast.alpha.study.protocol.spec.levels
+    text = rsna2024_csv(tidy_reads(cast.alpha.study), reader="reader_a1", session=1, levels=levels)
+    frame = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(frame.columns[:3]) == [
+        "study_id",
+        "spinal_canal_stenosis_l1_l2",
+        "spinal_canal_stenosis_l2_l3",
+    ]
+    assert frame.shape == (2, 1 + 25)  # the RSNA 2024 train.csv shape: 25 condition-levels
+    assert set(frame["study_id"]) == {c.code for c in cast.alpha.cases}
+    first = frame.iloc[0]
+    assert first["spinal_canal_stenosis_l4_l5"] == "Moderate"
+    assert first["right_subarticular_stenosis_l1_l2"] == "Severe"
+    assert first["left_neural_foraminal_narrowing_l5_s1"] == ""  # not assessable
+    assert first["left_neural_foraminal_narrowing_l4_l5"] == "Normal/Mild"
