@@ -13,8 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+# The platform's protocol (pure Python, no Django) fixes the 25 sites the model reads.
+from grading.protocols import LUMBAR_SPINAL_STENOSIS
+
 ROLES: tuple[str, ...] = ("SAG_T1", "SAG_T2", "AX_T2")
-LEVELS: tuple[str, ...] = ("L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
+LEVELS: tuple[str, ...] = LUMBAR_SPINAL_STENOSIS.levels
 REGIONS: tuple[str, ...] = ("canal", "recess", "foramen")
 SIDES: tuple[str, ...] = ("left", "right")
 
@@ -26,12 +29,7 @@ def site_code(level: str, region: str, side: str = "") -> str:
 
 def site_keys() -> list[tuple[str, str, str]]:
     """The 25 sites in platform order: per level canal, recess L/R, foramen L/R."""
-    keys = []
-    for level in LEVELS:
-        keys.append((level, "canal", ""))
-        for region in ("recess", "foramen"):
-            keys.extend((level, region, side) for side in SIDES)
-    return keys
+    return [(site.level, site.region, site.side) for site in LUMBAR_SPINAL_STENOSIS.sites]
 
 
 @dataclass

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from grading.models import Read, ReadStatus
 
-READS_COLUMNS = (
+# Who read which case in which session, and the site: the columns both tables start with.
+READ_SITE_COLUMNS = (
     "study",
     "case_set",
     "case",
@@ -25,6 +26,9 @@ READS_COLUMNS = (
     "level",
     "region",
     "side",
+)
+READS_COLUMNS = (
+    *READ_SITE_COLUMNS,
     "grade",
     "grade_label",
     "opened_at_utc",
@@ -33,17 +37,7 @@ READS_COLUMNS = (
     "simulated",
 )
 MARKS_COLUMNS = (
-    "study",
-    "case_set",
-    "case",
-    "cluster",
-    "reader",
-    "reader_kind",
-    "session",
-    "arm",
-    "level",
-    "region",
-    "side",
+    *READ_SITE_COLUMNS,
     "kind",
     "sop_instance_uid",
     "frame",
