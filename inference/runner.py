@@ -242,14 +242,3 @@ def model_run_sweep(*, older_than: timedelta = STUCK_AFTER, enqueue: bool = True
 
         transaction.on_commit(lambda: [run_model_job.enqueue(job_id) for job_id in stuck])
     return len(stuck)
-
-
-def model_run_retry_failed(*, run: ModelRun, enqueue: bool = True) -> int:
-    """Put a run's failed jobs back in the queue (after fixing what made them fail)."""
-    failed = list(run.cases.filter(status=RunStatus.FAILED).values_list("pk", flat=True))
-    ModelRunCase.objects.filter(pk__in=failed).update(status=RunStatus.QUEUED, error="")
-    if enqueue and failed:
-        from inference.tasks import run_model_job
-
-        transaction.on_commit(lambda: [run_model_job.enqueue(job_id) for job_id in failed])
-    return len(failed)
