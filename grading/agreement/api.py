@@ -152,11 +152,18 @@ def recall_compare(clusters, a, b, *, method: str) -> dict:
     else:
         kind = {"mcnemar": "asymptotic", "mcnemar-corrected": "corrected", "mcnemar-exact": "exact"}
         result = mcnemar_test(a, b, method=kind[method])
+    # The difference and its (unrestricted) SE and 95% CI: Obuchowski's clustered form only.
+    clustered = method == "obuchowski"
+    low, high = result.confidence_interval(0.95) if clustered else (None, None)
     return {
         "statistic": result.statistic,
         "p_value": result.pvalue,
         "recall_a": float(a.mean()),
         "recall_b": float(b.mean()),
+        "difference": float(a.mean() - b.mean()),
+        "standard_error": result.standard_error if clustered else None,
+        "ci_low": low,
+        "ci_high": high,
         "n_findings": int(a.size),
         "n_clusters": int(len(set(np.asarray(clusters).tolist()))),
         "method": method,

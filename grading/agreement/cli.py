@@ -33,6 +33,23 @@ Conventions (also in ``--help`` and the README):
 - ``compare`` uses every subject rated in either pair, with t(n − 1) (t(C − 1) clustered).
 - ``recall-compare``: ``statistic`` is χ²(1) for mcnemar, mcnemar-corrected and obuchowski;
   mcnemar-exact prints the smaller discordant count and an exact binomial p.
+- ``--raters A,B`` (estimate; long or wide input) keeps these raters, in this order; an unknown
+  name is an error. ``--complete`` (estimate, compare) keeps the subjects rated by every kept
+  rater (compare: by every rater of --pair-a and --pair-b). After either, subjects with no
+  rating are dropped, clusters follow the kept subjects, and ``observed`` reads the kept data.
+- ``recall-compare --a-column A --b-column B --cluster-column C`` (defaults a, b, cluster)
+  names the columns; rows with a blank in A or B are dropped; ``a_column``/``b_column`` echo.
+- ``proportion --column X``: clustered proportion of the 0/1 column X (blank: row dropped),
+  Obuchowski's SE; no cluster column means one cluster per row (said in ``notes``); default
+  ``--distribution normal`` (``t`` is t(K − 1)); the CI is clipped to [0, 1].
+- ``holm``: Holm-adjusted p in input order; a blank p is a test not done (null, not rejected,
+  not counted in ``n_tests``); duplicate ids are an error.
+- ``time-compare --method wilcoxon|mixed-model``: ``reader,case,arm,seconds`` rows (blank
+  seconds missing); differences and ratios are arms[1] vs arms[0] (``--arms``, default
+  unaided,ai_assisted); ``--alternative`` applies to wilcoxon only; mixed-model is log-time
+  REML, Wald z, normal CI, ``ratio`` = exp(effect).
+- ``time-summary``: per ``--by`` group (sorted as strings), n, median, q1, q3 (numpy's linear
+  quantiles, Hyndman–Fan type 7), mean, min and max of the non-blank ``--column`` values.
 - Cohen needs exactly 2 raters in long input. ``n_raters`` for counts input is the largest
   number of ratings of one subject. For table and counts input, ``--categories`` gives the
   order and must list the same set as the file.
@@ -44,6 +61,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +92,12 @@ def _clean(value):
         return None if not math.isfinite(value) else float(value)
     if isinstance(value, np.integer):
         return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, tuple | list):
         return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {key: _clean(v) for key, v in value.items()}
     return value
 
 
@@ -142,12 +164,103 @@ def _wide_numeric(path: str, cluster_column: str):
     return read_wide_numeric(data, skip={"subject"})
 
 
+def _subset(args) -> tuple[list[str] | None, list[str] | None, bool]:
+    """(raters to keep in order or None for all, raters a kept subject needs or None for the
+    kept ones, whether to keep complete subjects only), from --raters, --complete and
+    compare's pairs."""
+    keep = None
+    if getattr(args, "raters", None) is not None:
+        keep = [r.strip() for r in args.raters.split(",") if r.strip()]
+        if not keep:
+            raise InputError("--raters names no rater")
+        twice = sorted({r for r in keep if keep.count(r) > 1})
+        if twice:
+            raise InputError(f"--raters names {', '.join(twice)} more than once")
+    complete = bool(getattr(args, "complete", False))
+    needed = None
+    if complete and args.command == "compare":
+        pairs = [r.strip() for r in f"{args.pair_a},{args.pair_b}".split(",")]
+        needed = list(dict.fromkeys(pairs))
+    return keep, needed, complete
+
+
+def _known(names: list[str], known) -> None:
+    known = {str(k) for k in known}
+    for rater in names:
+        if rater not in known:
+            raise InputError(
+                f"no rater {rater!r} in the input (raters: {', '.join(sorted(known))})"
+            )
+
+
+def _blank(values: np.ndarray) -> np.ndarray:
+    """True where a cell of a float or object array is missing (NaN, None or blank text)."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    import pandas as pd
+
+    return pd.isna(values) | (np.char.strip(values.astype(str)) == "")
+
+
+def _filter_wide(args, raters: list[str], values: np.ndarray):
+    """The kept rater columns (in --raters order) and the mask of the kept rows."""
+    keep, needed, complete = _subset(args)
+    _known([*(keep or []), *(needed or [])], raters)
+    blank = _blank(values)
+    rows = np.ones(values.shape[0], dtype=bool)
+    if complete:
+        required = [raters.index(r) for r in (needed or keep or raters)]
+        rows &= ~blank[:, required].any(axis=1)
+    columns = [raters.index(r) for r in keep] if keep else list(range(len(raters)))
+    rows &= ~blank[:, columns].all(axis=1)
+    if not rows.any():
+        raise InputError("no subject is left after --raters/--complete")
+    return [raters[i] for i in columns], values[np.ix_(rows, columns)], rows
+
+
+def _filter_long(args, frame):
+    """The long rows of the kept raters and subjects (the order of the rows kept)."""
+    keep, needed, complete = _subset(args)
+    names = [str(r) for r in frame["rater"].dropna().unique()]
+    _known([*(keep or []), *(needed or [])], names)
+    if keep:
+        frame = frame[frame["rater"].isin(keep)]
+    rated = ~_blank(frame["rating"].to_numpy(dtype=object))
+    if complete:
+        required = needed or keep or names
+        by = frame.loc[rated & frame["rater"].isin(required).to_numpy(), ["subject", "rater"]]
+        found = by.drop_duplicates().groupby("subject", sort=False).size()
+        frame = frame[frame["subject"].isin(found.index[found == len(required)])]
+        rated = ~_blank(frame["rating"].to_numpy(dtype=object))
+    frame = frame[frame["subject"].isin(frame.loc[rated, "subject"].unique())]
+    if frame.empty:
+        raise InputError("no subject is left after --raters/--complete")
+    return frame, keep
+
+
+def _in_order(ratings: Ratings, keep: list[str] | None) -> Ratings:
+    """The long input's rater columns in --raters order (a rater left with no rows: blank)."""
+    if not keep or list(ratings.raters) == keep:
+        return ratings
+    matrix = np.full((ratings.matrix.shape[0], len(keep)), -1, dtype=np.int64)
+    for j, rater in enumerate(keep):
+        if rater in ratings.raters:
+            matrix[:, j] = ratings.matrix[:, ratings.raters.index(rater)]
+    return replace(ratings, matrix=matrix, raters=tuple(keep))
+
+
+def _filtering(args) -> bool:
+    return getattr(args, "raters", None) is not None or bool(getattr(args, "complete", False))
+
+
 def _load_wide(args) -> Ratings:
     numeric = None
     if args.categories == "observed" or _all_numeric(args.categories.split(",")):
         numeric = _wide_numeric(args.input, args.cluster_column)
     if numeric is not None:
         raters, values = numeric
+        if _filtering(args):
+            raters, values, _ = _filter_wide(args, raters, values)
         if args.categories == "observed":
             present = np.unique(values[~np.isnan(values)])
             declared, inferred = [_category_values([v])[0] for v in present], True
@@ -161,8 +274,11 @@ def _load_wide(args) -> Ratings:
     if not raters:
         raise InputError("the wide input has no rater columns")
     values = frame[raters].to_numpy(dtype=object)
-    declared, inferred = _declared(args, [v for v in values.ravel() if isinstance(v, str)])
     clusters = frame[cluster].tolist() if cluster else None
+    if _filtering(args):
+        raters, values, rows = _filter_wide(args, raters, values)
+        clusters = [c for c, kept in zip(clusters, rows, strict=True) if kept] if cluster else None
+    declared, inferred = _declared(args, [v for v in values.ravel() if isinstance(v, str)])
     ratings = Ratings.from_matrix(values, categories=declared, clusters=clusters, raters=raters)
     return _with_inferred(ratings, inferred)
 
@@ -176,6 +292,8 @@ def _all_numeric(values) -> bool:
 
 
 def load_ratings(args) -> Ratings:
+    if _filtering(args) and args.input_format not in ("long", "wide"):
+        raise InputError("--raters and --complete need long or wide input (rater identities)")
     if args.input_format == "wide":
         return _load_wide(args)
     frame = _read_csv(args.input)
@@ -186,9 +304,12 @@ def load_ratings(args) -> Ratings:
         cluster = args.cluster_column if args.cluster_column in frame.columns else None
         if args.cluster_column != "cluster" and cluster is None:
             raise InputError(f"no cluster column {args.cluster_column!r} in the input")
+        keep = None
+        if _filtering(args):
+            frame, keep = _filter_long(args, frame)
         declared, inferred = _declared(args, frame["rating"].dropna().tolist())
         ratings = Ratings.from_long(frame, categories=declared, cluster=cluster)
-        return _with_inferred(ratings, inferred)
+        return _with_inferred(_in_order(ratings, keep), inferred)
     if args.input_format == "table":
         labels = list(frame.columns[1:])
         rows = frame.iloc[:, 0].tolist()
@@ -339,19 +460,25 @@ def run_compare(args) -> dict:
 
 def run_recall_compare(args) -> dict:
     frame = _read_csv(args.input)
-    missing = [c for c in ("cluster", "a", "b") if c not in frame.columns]
+    cluster, a_column, b_column = args.cluster_column, args.a_column, args.b_column
+    if a_column == b_column:
+        raise InputError(f"--a-column and --b-column both name {a_column!r}")
+    missing = [c for c in dict.fromkeys((cluster, a_column, b_column)) if c not in frame.columns]
     if missing:
         raise InputError(f"the recall input lacks the column(s): {', '.join(missing)}")
+    blank = _blank(frame[[a_column, b_column]].to_numpy(dtype=object)).any(axis=1)
+    frame = frame[~blank]  # a reader who did not read the finding: not a paired finding
     try:
-        a = frame["a"].astype(int).to_numpy()
-        b = frame["b"].astype(int).to_numpy()
+        a = frame[a_column].astype(int).to_numpy()
+        b = frame[b_column].astype(int).to_numpy()
     except ValueError:
-        raise InputError("columns a and b must hold 0 or 1") from None
+        raise InputError(f"columns {a_column} and {b_column} must hold 0 or 1") from None
     if not set(np.unique(np.concatenate([a, b]))) <= {0, 1}:
-        raise InputError("columns a and b must hold 0 or 1")
+        raise InputError(f"columns {a_column} and {b_column} must hold 0 or 1")
     if len(a) < 2:
         raise InputError("at least 2 findings are needed")
-    return api.recall_compare(frame["cluster"].to_numpy(), a, b, method=args.method)
+    output = api.recall_compare(frame[cluster].to_numpy(), a, b, method=args.method)
+    return {**output, "a_column": a_column, "b_column": b_column}
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -396,10 +523,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric", choices=("nominal", "ordinal", "interval", "ratio"), default=None
     )
     estimate.add_argument("--test-se", choices=("nonnull", "null"), default="nonnull")
+    estimate.add_argument(
+        "--raters", default=None, metavar="NAME[,NAME...]", help="keep these raters, in order"
+    )
+    estimate.add_argument(
+        "--complete", action="store_true", help="keep subjects rated by every kept rater"
+    )
     compare = commands.add_parser("compare", help="difference of two dependent coefficients")
     _common_options(compare)
     compare.add_argument("--pair-a", required=True, metavar="RATER1,RATER2")
     compare.add_argument("--pair-b", required=True, metavar="RATER3,RATER2")
+    compare.add_argument(
+        "--complete", action="store_true", help="keep subjects rated by all four pair raters"
+    )
     recall = commands.add_parser(
         "recall-compare", help="recall of two readers on the same findings"
     )
@@ -409,6 +545,12 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         choices=("mcnemar", "mcnemar-corrected", "mcnemar-exact", "obuchowski"),
     )
+    recall.add_argument("--a-column", default="a", metavar="NAME", help="reader A's 0/1 column")
+    recall.add_argument("--b-column", default="b", metavar="NAME", help="reader B's 0/1 column")
+    recall.add_argument("--cluster-column", default="cluster", metavar="NAME")
+    from grading.agreement import cli_more  # no pandas or statsmodels at its import
+
+    cli_more.add_subcommands(commands)
     return parser
 
 
@@ -416,7 +558,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "recall-compare":
+        if getattr(args, "run", None) is not None:
+            output = args.run(args)
+        elif args.command == "recall-compare":
             output = run_recall_compare(args)
         else:
             args.weights_given = args.weights is not None

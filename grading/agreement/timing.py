@@ -275,3 +275,54 @@ def log_time_mixed_model(
         arms=tuple(arms),
         notes=notes,
     )
+
+
+def time_summary(frame: pd.DataFrame, *, by=("reader", "session", "arm"), seconds: str = "seconds"):
+    """Median, quartiles, mean and range of reading times per group.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per read; ``seconds`` may be missing (dropped, not counted).
+    by : sequence of str
+        Grouping columns; groups come sorted by their values compared as strings.
+    seconds : str
+        The time column.
+
+    Returns
+    -------
+    list of dict
+        One dict per group: the ``by`` values as strings, ``n``, ``median``, ``q1``, ``q3``,
+        ``mean``, ``min``, ``max``. Quartiles use numpy's default linear interpolation
+        (Hyndman & Fan 1996 type 7, as R's ``quantile`` default).
+
+    References
+    ----------
+    Hyndman RJ, Fan Y (1996) Am Stat 50:361, doi:10.1080/00031305.1996.10473566.
+    """
+    by = list(by)
+    for column in [*by, seconds]:
+        if column not in frame.columns:
+            raise ValueError(f"frame lacks the column {column!r}.")
+    data = frame[[*by, seconds]].copy()
+    data[seconds] = pd.to_numeric(data[seconds], errors="raise").astype(float)
+    data = data.dropna(subset=[seconds])
+    keys = data[by].astype(str)
+    groups = []
+    for values, rows in data.groupby([keys[c] for c in by], sort=True):
+        times = rows[seconds].to_numpy(dtype=float)
+        q1, median, q3 = np.percentile(times, [25, 50, 75])
+        labels = values if isinstance(values, tuple) else (values,)
+        groups.append(
+            {
+                **dict(zip(by, labels, strict=True)),
+                "n": int(times.size),
+                "median": float(median),
+                "q1": float(q1),
+                "q3": float(q3),
+                "mean": float(times.mean()),
+                "min": float(times.min()),
+                "max": float(times.max()),
+            }
+        )
+    return groups

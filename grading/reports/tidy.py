@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable
 
 from grading.models import Read, ReadStatus
+from grading.reports.cells import FORMULA_STARTS, safe_cell  # noqa: F401 (re-exported)
 
 # Who read which case in which session, and the site: the columns both tables start with.
 READ_SITE_COLUMNS = (
@@ -53,8 +54,6 @@ MARKS_COLUMNS = (
     "simulated",
 )
 NOT_ASSESSABLE_LABEL = "not assessable"
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _utc(moment) -> str:
@@ -141,20 +140,6 @@ def tidy_marks(study) -> list[dict]:
                 }
             )
     return rows
-
-
-def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: formula-like text gets a leading apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(round(value, 6))
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def table_csv(rows: Iterable[dict], columns: tuple[str, ...]) -> str:

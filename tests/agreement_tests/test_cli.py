@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.stats
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from fixtures.ratings import path as table_path
@@ -360,3 +361,22 @@ def load_long():
     from fixtures.ratings import load
 
     return load("stenosis_long")
+
+
+def test_recall_compare_obuchowski_prints_the_difference_with_its_clustered_ci(capsys):
+    code, out = run(
+        capsys,
+        "recall-compare",
+        "--input",
+        str(table_path("recall_pairs")),
+        "--method",
+        "obuchowski",
+    )
+    assert code == 0
+    assert out["difference"] == pytest.approx(out["recall_a"] - out["recall_b"], abs=1e-12)
+    # Obuchowski: CI = D ± z·SE, z = Φ⁻¹(0.975) (scipy as the oracle for the quantile).
+    z = scipy.stats.norm.ppf(0.975)
+    assert out["ci_low"] == pytest.approx(out["difference"] - z * out["standard_error"])
+    assert out["ci_high"] == pytest.approx(out["difference"] + z * out["standard_error"])
+    # The χ² statistic is D²/SE² under the unrestricted variance.
+    assert out["statistic"] == pytest.approx(out["difference"] ** 2 / out["standard_error"] ** 2)
