@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from grading.protocols import ProtocolSpec
@@ -132,3 +133,42 @@ class CaseTruth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.site}={self.grade}"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ReportRun(models.Model):
+    """One build of a study's agreement report; its files live under ``MEDIA_ROOT/reports``
+    (never served statically) and are listed in ``files`` with their SHA-256."""
+
+    study = models.ForeignKey("studies.Study", on_delete=models.PROTECT, related_name="reports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    seed = models.BigIntegerField()
+    bootstrap = models.PositiveIntegerField()
+    primary_session = models.PositiveSmallIntegerField(null=True, blank=True)
+    repeat_session = models.PositiveSmallIntegerField(null=True, blank=True)
+    ai_session = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    files = models.JSONField(default=dict, blank=True)  # relative path → SHA-256
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} of {self.study_id} ({self.status})"

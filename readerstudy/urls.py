@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from grading import api as grading_api
+from grading.reports import api as reports_api
+from grading.reports import views as report_views
 from inference import api as inference_api
 from readerstudy import views
 from readerstudy.imaging import dicomweb
@@ -31,6 +33,8 @@ api_patterns = [
     path(f"{STUDY}/truth/", grading_api.TruthApi.as_view()),
     path(f"{STUDY}/model-runs/", inference_api.ModelRunListCreateApi.as_view()),
     path(f"{STUDY}/model-runs/<int:run_id>/", inference_api.ModelRunDetailApi.as_view()),
+    path(f"{STUDY}/reports/", reports_api.ReportRunListCreateApi.as_view()),
+    path(f"{STUDY}/reports/<int:run_id>/", reports_api.ReportRunDetailApi.as_view()),
     path("worklist/", grading_api.WorklistApi.as_view()),
     path(
         "assignments/<str:code>/",
@@ -54,6 +58,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("read/next/", views.read_next, name="read-next"),
     path("read/<str:code>/", views.read, name="read"),
+    path(f"{STUDY}/report/", report_views.report_page, name="report"),
+    path(f"{STUDY}/report/start/", report_views.report_start, name="report-start"),
+    path(
+        f"{STUDY}/reports/<int:run_id>/files/<path:path>",
+        report_views.report_file,
+        name="report-file",
+    ),
+    path(f"{STUDY}/reports/<int:run_id>/download.zip", report_views.report_zip, name="report-zip"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -74,3 +74,15 @@ def report_inputs(study) -> ReportInputs:
         marks=tidy_marks(study),
         truth=truth,
     )
+
+
+def study_reports(study, limit: int = 20):
+    from grading.models import ReportRun
+
+    return list(ReportRun.objects.filter(study=study).select_related("requested_by")[:limit])
+
+
+def study_report(study, run_id: int):
+    from grading.models import ReportRun
+
+    return ReportRun.objects.filter(study=study, pk=run_id).select_related("study").first()
