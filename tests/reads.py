@@ -23,3 +23,18 @@ def read_payload(case, *, grade: int = 0, overrides: dict | None = None, spec=No
                 {"site": site, "sop_instance_uid": instance.sop_instance_uid, "image_xy": [4, 5]}
             )
     return {"grades": grades, "marks": marks, "active_seconds": 42.5}
+
+
+def submit_all(cast, username, grade, overrides=None):
+    """Submit ``username``'s reads of every alpha case in the open session through the API."""
+    from readerstudy.studies.models import Assignment
+    from tests.conftest import client_for
+
+    user = cast.alpha.readers.get(username)
+    for assignment in Assignment.objects.filter(reader__user=user, session=cast.alpha.open_session):
+        response = client_for(user).post(
+            f"/api/assignments/{assignment.code}/submit/",
+            read_payload(assignment.case, grade=grade, overrides=overrides),
+            format="json",
+        )
+        assert response.status_code == 201, response.content

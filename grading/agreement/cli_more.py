@@ -170,22 +170,10 @@ def run_time_summary(args) -> dict:
         raise InputError(f"--column {args.column!r} is also a --by column")
     frame = _read_csv(args.input)
     _columns(frame, [*by, args.column], "time-summary")
-    values = _numbers(frame, args.column)
-    present = ~np.isnan(values)  # a blank time is dropped: a group of blanks only is no group
-    keys = frame.loc[present, by].fillna("").astype(str)
-    values = values[present]
-    groups = []
-    for key, index in sorted(keys.groupby(by, sort=False).indices.items()):
-        key = key if isinstance(key, tuple) else (key,)
-        times = values[index]
-        q1, median, q3 = np.percentile(times, [25, 50, 75])
-        stats = (median, q1, q3, times.mean(), times.min(), times.max())
-        row = dict(zip(by, key, strict=True))
-        row["n"] = int(times.size)
-        row.update(
-            zip(("median", "q1", "q3", "mean", "min", "max"), map(float, stats), strict=True)
-        )
-        groups.append(row)
+    from grading.agreement.timing import time_summary
+
+    data = frame[by].assign(**{args.column: _numbers(frame, args.column)})
+    groups = time_summary(data, by=by, seconds=args.column)
     return {"groups": groups, "quantile_method": QUANTILE_METHOD}
 
 

@@ -307,7 +307,7 @@ def time_summary(frame: pd.DataFrame, *, by=("reader", "session", "arm"), second
     data = frame[[*by, seconds]].copy()
     data[seconds] = pd.to_numeric(data[seconds], errors="raise").astype(float)
     data = data.dropna(subset=[seconds])
-    keys = data[by].astype(str)
+    keys = data[by].fillna("").astype(str)  # a blank group value is a group of its own
     groups = []
     for values, rows in data.groupby([keys[c] for c in by], sort=True):
         times = rows[seconds].to_numpy(dtype=float)

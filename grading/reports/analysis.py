@@ -158,7 +158,10 @@ class Analysis:
             for region in self.regions:
                 for scale in SCALES:
                     table = grade_table(
-                        master, case_set=case_set, region=region, scale=scale,
+                        master,
+                        case_set=case_set,
+                        region=region,
+                        scale=scale,
                         threshold=self.spec.dichotomy_threshold,
                     )
                     self.grades[(case_set, region, scale)] = table

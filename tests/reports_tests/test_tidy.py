@@ -14,24 +14,11 @@ import grading.agreement as ga
 from grading.reports.tidy import READS_COLUMNS, reads_csv, safe_cell, tidy_reads
 from readerstudy.audit.services import Actor
 from readerstudy.studies import services
-from readerstudy.studies.models import Assignment
-from tests.conftest import client_for
-from tests.reads import read_payload
+from tests.reads import submit_all
 
 pytestmark = pytest.mark.django_db
 
 OVERRIDES = {"L4-L5/canal": 2, "L5-S1/foramen/left": None, "L1-L2/recess/right": 3}
-
-
-def submit_all(cast, username, grade, overrides=None):
-    user = cast.alpha.readers.get(username)
-    for assignment in Assignment.objects.filter(reader__user=user, session=cast.alpha.open_session):
-        response = client_for(user).post(
-            f"/api/assignments/{assignment.code}/submit/",
-            read_payload(assignment.case, grade=grade, overrides=overrides),
-            format="json",
-        )
-        assert response.status_code == 201, response.content
 
 
 def test_reads_csv_has_the_exact_header_the_statisticians_expect(cast):
