@@ -86,10 +86,13 @@ def _check_sheet_titles(tables: tuple[Table, ...]) -> None:
 
 def _readme(ws, report: Report) -> None:
     _put(ws, 1, 1, report.title)
-    row = 3
+    _put(ws, 3, 1, "Methods")
+    row = 4
     for paragraph in report.methods:
         _put(ws, row, 1, paragraph)
         row += 1
+    row += 1
+    _put(ws, row, 1, "Manifest (manifest.json beside this file also lists this file's SHA-256)")
     row += 1
     _put(ws, row, 1, "key")
     _put(ws, row, 2, "value")
