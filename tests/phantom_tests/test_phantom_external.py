@@ -11,15 +11,15 @@ from fixtures.phantom.render import FULL_SCALE, sample_render_params
 from .conftest import SEED
 
 
-def test_external_studies_use_fixed_pixel_spacing_and_5_5_percent_noise(external_study):
+def test_external_studies_use_fixed_pixel_spacing_and_7_percent_noise(external_study):
     truth = external_study.truth
     assert external_study.name == f"phantom-ext-{SEED}-0000"
     assert truth["external"] is True and truth["patient_id"] != f"MRN-{SEED}-0000"
-    for role, spacing in (("sag_t1", 1.1), ("sag_t2", 1.1), ("ax_t2", 0.65)):
+    for role, spacing in (("sag_t1", 1.2), ("sag_t2", 1.2), ("ax_t2", 0.85)):
         ds = pydicom.dcmread(external_study.dicom_dir / role / "IM0001.dcm")
         assert [float(v) for v in ds.PixelSpacing] == [spacing, spacing]
     params = [sample_render_params(SEED, i, external=True) for i in range(5)]
-    assert {(p.noise_fraction, p.sag_pixel, p.ax_pixel) for p in params} == {(0.055, 1.1, 0.65)}
+    assert {(p.noise_fraction, p.sag_pixel, p.ax_pixel) for p in params} == {(0.07, 1.2, 0.85)}
 
 
 def test_internal_studies_vary_noise_and_pixel_spacing_per_study():
@@ -44,5 +44,5 @@ def test_the_noise_measured_in_air_matches_the_requested_sigma():
     values = rendered.pixels["sag_t2"][0][core].astype(float)
     assert values.size > 2000
     sigma = values.mean() / np.sqrt(np.pi / 2.0)
-    expected = 0.055 * float(rendered.params.t2[Tissue.CSF]) * FULL_SCALE
+    expected = 0.07 * float(rendered.params.t2[Tissue.CSF]) * FULL_SCALE
     assert abs(sigma - expected) < 0.1 * expected
