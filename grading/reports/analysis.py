@@ -124,6 +124,7 @@ class Analysis:
         self.spec = inputs.spec
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, str] = {}
+        self.cache: dict = {}  # Ratings per (unit table, raters): shared by coefficients
         self.stats: list[Stat] = []
         self.grades: dict[tuple[str, str, str], pd.DataFrame] = {}
         self.regions = (*(r.code for r in self.spec.regions), OVERALL)
@@ -221,6 +222,7 @@ class Analysis:
                                     raters=[ref, reader],
                                     scale=scale,
                                     coefficient=coefficient,
+                                    cache=self.cache,
                                     weights=weights,
                                 )
                             )
@@ -309,6 +311,7 @@ class Analysis:
                                     raters=[a, b],
                                     scale=scale,
                                     coefficient=coefficient,
+                                    cache=self.cache,
                                     weights=weights,
                                 )
                             )
@@ -332,6 +335,7 @@ class Analysis:
                                     raters=humans,
                                     scale=scale,
                                     coefficient=coefficient,
+                                    cache=self.cache,
                                     weights=weights,
                                     complete=False,
                                 )
@@ -372,6 +376,7 @@ class Analysis:
                                     raters=pair,
                                     scale=scale,
                                     coefficient=coefficient,
+                                    cache=self.cache,
                                     weights=weights,
                                 )
                             )
@@ -495,6 +500,7 @@ class Analysis:
                             pair_b=pair_b,
                             scale=scale,
                             coefficient=coefficient,
+                            cache=self.cache,
                             weights=weights,
                         )
                     )
@@ -512,6 +518,7 @@ class Analysis:
                             pair_b=pair_b,
                             scale=scale,
                             coefficient=coefficient,
+                            cache=self.cache,
                             weights=weights,
                             variance="bootstrap",
                             bootstrap=self.bootstrap,

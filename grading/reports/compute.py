@@ -89,6 +89,18 @@ def _ratings(table: pd.DataFrame, raters, scale: str) -> Ratings:
     )
 
 
+def _cached_ratings(cache: dict | None, table: pd.DataFrame, raters, scale: str, complete: bool):
+    """The Ratings of ``raters`` on ``table``, built once per analysis: the coefficients of one
+    rater set share it (and grading.agreement's cached response patterns with it)."""
+    key = (id(table), tuple(raters), complete)
+    if cache is not None and key in cache:
+        return cache[key]
+    ratings = _ratings(_rated(table, raters, complete), raters, scale)
+    if cache is not None:
+        cache[key] = ratings
+    return ratings
+
+
 def _rated(table: pd.DataFrame, raters, complete: bool) -> pd.DataFrame:
     if complete:
         return complete_rows(table, raters)
@@ -109,6 +121,7 @@ def agreement(
     coefficient: str,
     weights: str,
     complete: bool = True,
+    cache: dict | None = None,
 ) -> Stat:
     """One coefficient among ``raters`` with the patient-clustered linearised variance."""
     options = ["--coefficient", coefficient, "--weights", weights]
@@ -121,10 +134,10 @@ def agreement(
         ESTIMATE_FIELDS,
         "cluster",
     )
-    rows = _rated(table, raters, complete)
+    rows = _cached_ratings(cache, table, raters, scale, complete)
     try:
         result = estimate(
-            _ratings(rows, raters, scale),
+            rows,
             coefficient=coefficient,
             weights=weights,
             variance="cluster",
@@ -157,6 +170,7 @@ def difference(
     variance: str = "cluster",
     bootstrap: int = 0,
     seed: int = 0,
+    cache: dict | None = None,
 ) -> Stat:
     """Paired difference of two agreement coefficients (Gwet 2016) on the units all the
     named raters graded, clustered by patient (or a patient-level cluster bootstrap)."""
@@ -174,10 +188,10 @@ def difference(
         DIFFERENCE_FIELDS,
         variance,
     )
-    rows = complete_rows(table, raters)
+    rows = _cached_ratings(cache, table, raters, scale, True)
     try:
         result = compare(
-            _ratings(rows, raters, scale),
+            rows,
             coefficient=coefficient,
             weights=weights,
             pair_a=tuple(pair_a),
