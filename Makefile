@@ -80,6 +80,7 @@ bench: $(STAMP) $(FRONTEND)
 	$(BIN)/python bench/reading.py
 	$(BIN)/python bench/inference_bench.py
 	$(BIN)/python bench/agreement_bench.py
+	$(BIN)/python bench/report_bench.py
 
 clean-demo:
 	rm -rf var/readerstudy.sqlite3* var/media var/staticfiles

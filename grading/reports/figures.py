@@ -29,7 +29,10 @@ TEXT = {"fontfamily": FONT, "parse_math": False}
 def _png(fig: MplFigure) -> bytes:
     FigureCanvasAgg(fig)
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    # zlib level 1: a fifth faster to write than the default 6, for 15 % more bytes.
+    fig.savefig(
+        out, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
+    )
     return out.getvalue()
 
 
