@@ -487,44 +487,29 @@ class Analysis:
                 key = (case_set, region, scale)
                 table, path = self.grades[key], self.grade_path(*key)
                 statistic, coefficient, weights = compute.HEADLINE[scale]
-                stat = self.base(
-                    analysis, case_set, region, scale, statistic, reader, comparator, sessions
+                common = dict(
+                    pair_a=pair_a,
+                    pair_b=pair_b,
+                    scale=scale,
+                    coefficient=coefficient,
+                    weights=weights,
+                    cache=self.cache,
                 )
-                tested.append(
-                    self.keep(
-                        compute.difference(
-                            stat,
-                            table,
-                            path,
-                            pair_a=pair_a,
-                            pair_b=pair_b,
-                            scale=scale,
-                            coefficient=coefficient,
-                            cache=self.cache,
-                            weights=weights,
-                        )
-                    )
-                )
+                identity = (analysis, case_set, region, scale, statistic, reader, comparator)
+                stat = self.base(*identity, sessions)
+                tested.append(self.keep(compute.difference(stat, table, path, **common)))
                 if self.bootstrap > 0:
-                    boot = self.base(
-                        analysis, case_set, region, scale, statistic, reader, comparator, sessions
+                    seed = compute.derived_seed(self.seed, stat.id)
+                    boot = compute.difference(
+                        self.base(*identity, sessions),
+                        table,
+                        path,
+                        **common,
+                        variance="bootstrap",
+                        bootstrap=self.bootstrap,
+                        seed=seed,
                     )
-                    self.keep(
-                        compute.difference(
-                            boot,
-                            table,
-                            path,
-                            pair_a=pair_a,
-                            pair_b=pair_b,
-                            scale=scale,
-                            coefficient=coefficient,
-                            cache=self.cache,
-                            weights=weights,
-                            variance="bootstrap",
-                            bootstrap=self.bootstrap,
-                            seed=compute.derived_seed(self.seed, stat.id),
-                        )
-                    )
+                    self.keep(boot)
         return tested
 
     def _recall_pairs(self, case_set, model, name, m, r) -> list[Stat]:

@@ -11,8 +11,12 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from grading.agreement import Ratings, clustered_proportion, compare, estimate, holm
-from grading.agreement.recall import obuchowski_test
+# From the defining modules: ``grading.agreement.compare`` is also a submodule, which shadows
+# the package's lazy ``compare`` export once anything has imported it.
+from grading.agreement.api import compare, estimate
+from grading.agreement.data import Ratings
+from grading.agreement.multiplicity import holm
+from grading.agreement.recall import clustered_proportion, obuchowski_test
 from grading.reports.stat import Stat, command, finite
 from grading.reports.units import complete_rows
 
@@ -145,15 +149,16 @@ def agreement(
     except ValueError as exc:
         base.note = str(exc)
         return base
+    return _filled(base, result, result.estimate)
+
+
+def _filled(base: Stat, result, value: float) -> Stat:
+    """Copy an AgreementResult's or DifferenceResult's inference onto the exported Stat."""
     low, high = result.confidence_interval(0.95)
-    base.estimate, base.standard_error = finite(result.estimate), finite(result.standard_error)
+    base.estimate, base.standard_error = finite(value), finite(result.standard_error)
     base.ci_low, base.ci_high, base.p_value = finite(low), finite(high), finite(result.pvalue)
-    base.n_subjects, base.n_clusters, base.df = (
-        result.n_subjects,
-        result.n_clusters,
-        finite(result.df),
-    )
-    base.note = " ".join(result.notes)
+    base.n_subjects, base.n_clusters = result.n_subjects, result.n_clusters
+    base.df, base.note = finite(result.df), " ".join(result.notes)
     return base
 
 
@@ -202,16 +207,7 @@ def difference(
     except ValueError as exc:
         base.note = str(exc)
         return base
-    low, high = result.confidence_interval(0.95)
-    base.estimate, base.standard_error = finite(result.difference), finite(result.standard_error)
-    base.ci_low, base.ci_high, base.p_value = finite(low), finite(high), finite(result.pvalue)
-    base.n_subjects, base.n_clusters, base.df = (
-        result.n_subjects,
-        result.n_clusters,
-        finite(result.df),
-    )
-    base.note = " ".join(result.notes)
-    return base
+    return _filled(base, result, result.difference)
 
 
 def proportion(base: Stat, table: pd.DataFrame, path: str, *, column: str) -> Stat:
@@ -286,7 +282,7 @@ def time_tests(make, times: pd.DataFrame, path: str, arms: tuple[str, str]) -> l
     """AI-assisted vs unaided reading time, paired by reader and case: a Wilcoxon signed-rank
     test (pingouin) and a log-time mixed model (statsmodels). ``make(statistic)`` gives the
     Stat to fill."""
-    from grading.agreement import log_time_mixed_model, paired_time_wilcoxon
+    from grading.agreement.timing import log_time_mixed_model, paired_time_wilcoxon
 
     arm_option = ["--arms", ",".join(arms)]
     wilcoxon = make("wilcoxon_median_difference_s")
