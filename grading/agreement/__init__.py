@@ -12,7 +12,7 @@ Modules (scipy-style functions, keyword-only options, frozen results):
   Krippendorff) with the plug-in (FCE) variance and Cohen's null variance.
 - ``krippendorff``: Krippendorff's α in the coincidence-matrix form (nominal, ordinal,
   interval, ratio metrics).
-- ``compare``: the difference of two dependent coefficients (Gwet 2016), clustered.
+- ``paired``: the difference of two dependent coefficients (Gwet 2016), clustered.
 - ``recall``, ``timing``, ``multiplicity``, ``benchmarking``, ``pooling``: recall and
   proportion tests, reading times, Holm, benchmark scales, dichotomy and pooling.
 """

@@ -124,7 +124,7 @@ def compare(
     ci_method: str = "percentile",
 ) -> DifferenceResult:
     """Difference of two dependent coefficients on the same subjects (Gwet 2016)."""
-    from grading.agreement.compare import compare_coefficients
+    from grading.agreement.paired import compare_coefficients
 
     return compare_coefficients(
         ratings,

@@ -11,8 +11,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-# From the defining modules: ``grading.agreement.compare`` is also a submodule, which shadows
-# the package's lazy ``compare`` export once anything has imported it.
 from grading.agreement.api import compare, estimate
 from grading.agreement.data import Ratings
 from grading.agreement.multiplicity import holm

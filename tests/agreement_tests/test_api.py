@@ -45,3 +45,19 @@ def test_the_library_imports_neither_django_nor_scipy_stats():
     code = "import sys, grading.agreement; print('django' in sys.modules, 'scipy.stats' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_every_lazy_export_stays_a_function_after_every_submodule_is_imported():
+    # A submodule named like an export (once grading/agreement/compare.py) would shadow the
+    # lazy export as soon as anything imported it: `from grading.agreement import compare`
+    # then gave a module.
+    import importlib
+    import pkgutil
+
+    import grading.agreement as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "__main__":
+            importlib.import_module(f"grading.agreement.{module.name}")
+    for name in package.__all__:
+        assert not isinstance(getattr(package, name), type(importlib)), name

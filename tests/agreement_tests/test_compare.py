@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from grading.agreement import _bootstrap
-from grading.agreement.compare import compare_coefficients
 from grading.agreement.data import Ratings
+from grading.agreement.paired import compare_coefficients
 from grading.agreement.raw import raw_coefficient, subject_terms
 
 CATEGORIES = (0, 1, 2, 3)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from grading.agreement import _bootstrap, _patterns
-from grading.agreement.compare import compare_coefficients
 from grading.agreement.data import Ratings
 from grading.agreement.krippendorff import coincidence_matrix, krippendorff_alpha
+from grading.agreement.paired import compare_coefficients
 from grading.agreement.raw import COEFFICIENTS, raw_coefficient, resampling_units, subject_terms
 
 CATEGORIES = (0, 1, 2, 3)
