@@ -136,12 +136,64 @@ def _figures(analysis: Analysis, stats, case_set: str):
         reader_session,
         "AC2 (95% CI)",
     )
-    forest(
-        "forest_ac1",
-        f"Gwet AC1 vs reference, dichotomous, {case_set} cases",
-        pick("agreement_reference", "gwet_ac1"),
+
+    def grid(name, title, analysis_name, coefficients, label):
+        panels = []
+        for panel_title, scale, statistic in coefficients:
+            chosen = sorted(
+                pick(analysis_name, statistic, scale=scale),
+                key=lambda s: tb.regions_first(s.region),
+            )
+            rows = [
+                {
+                    "label": label(s),
+                    "group": region_label.get(s.region, s.region),
+                    "estimate": s.estimate,
+                    "ci_low": s.ci_low,
+                    "ci_high": s.ci_high,
+                }
+                for s in chosen
+            ]
+            if rows:
+                panels.append((panel_title, rows))
+        if panels:
+            out.append(figs.forest_panels(panels, name=name, title=title))
+
+    grid(
+        "forest_agreement_4grade",
+        f"Agreement with the reference, 4-grade, {case_set} cases (95% CI)",
+        "agreement_reference",
+        [
+            ("AC2 linear", "4-grade", "gwet_ac2_linear"),
+            ("κ linear", "4-grade", "cohen_kappa_linear"),
+            ("κ quadratic", "4-grade", "cohen_kappa_quadratic"),
+            ("% agreement", "4-grade", "percent_agreement"),
+        ],
         reader_session,
-        "AC1 (95% CI)",
+    )
+    grid(
+        "forest_agreement_dichotomous",
+        f"Agreement with the reference, dichotomous, {case_set} cases (95% CI)",
+        "agreement_reference",
+        [
+            ("AC1", "dichotomous", "gwet_ac1"),
+            ("κ", "dichotomous", "cohen_kappa"),
+            ("Sensitivity", "dichotomous", "sensitivity"),
+            ("Specificity", "dichotomous", "specificity"),
+        ],
+        reader_session,
+    )
+    grid(
+        "forest_interobserver",
+        f"Interobserver agreement, {case_set} cases (95% CI)",
+        "interobserver_pairwise",
+        [
+            ("AC2 linear", "4-grade", "gwet_ac2_linear"),
+            ("κ linear", "4-grade", "cohen_kappa_linear"),
+            ("AC1", "dichotomous", "gwet_ac1"),
+            ("κ", "dichotomous", "cohen_kappa"),
+        ],
+        lambda s: f"{s.reader} vs {s.comparator}",
     )
     forest(
         "forest_recall",

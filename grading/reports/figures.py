@@ -195,3 +195,59 @@ def confusion_heatmaps(
         + "."
     )
     return Figure(name=name, title=title, png=_png(fig), alt=alt)
+
+
+def forest_panels(panels: Sequence[tuple[str, Sequence[dict]]], *, name: str, title: str) -> Figure:
+    """Small-multiple forest plots: one panel per coefficient, rows shared across panels.
+
+    Parameters
+    ----------
+    panels : ``(coefficient title, rows)`` pairs; rows as in :func:`forest_plot`. The rows of
+        the first panel fix the line order (grouped by ``group``); a label missing from another
+        panel is left empty there.
+    """
+    if not panels or not panels[0][1]:
+        raise ValueError("forest_panels needs at least one panel with rows")
+    first = panels[0][1]
+    lines: list[tuple[str, tuple | None]] = []
+    for group in dict.fromkeys(str(row["group"]) for row in first):
+        lines.append((group, None))
+        lines += [
+            (str(r["label"]), (group, str(r["label"]))) for r in first if str(r["group"]) == group
+        ]
+    n = len(lines)
+    fig = MplFigure(figsize=(WIDTH_IN, max(2.2, 1.1 + 0.2 * n)), dpi=DPI, layout="constrained")
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    for ax, (panel_title, rows) in zip(axes, panels, strict=True):
+        by_key = {(str(r["group"]), str(r["label"])): _number_row(r) for r in rows}
+        ys, estimates, lows, highs = [], [], [], []
+        for index, (_, key) in enumerate(lines):
+            vals = by_key.get(key) if key else None
+            if vals is None or vals["estimate"] is None:
+                continue
+            ys.append(n - 1 - index)
+            estimates.append(vals["estimate"])
+            lows.append(vals["ci_low"] if vals["ci_low"] is not None else vals["estimate"])
+            highs.append(vals["ci_high"] if vals["ci_high"] is not None else vals["estimate"])
+        if ys:  # one collection per panel: far cheaper to draw than a line per row
+            ax.hlines(ys, lows, highs, color="black", linewidth=1.1)
+            ax.plot(estimates, ys, linestyle="none", marker="s", markersize=4, color="black")
+        xlim = _auto_xlim([*lows, *highs])
+        ax.set_xlim(*xlim)
+        if xlim[0] <= 0 <= xlim[1]:
+            ax.axvline(0, color="0.45", linewidth=0.8, linestyle="--", zorder=0)
+        ax.set_title(panel_title, fontsize=9, **TEXT)
+        ax.tick_params(axis="x", labelsize=7, labelfontfamily=FONT)
+        ax.tick_params(axis="y", length=0)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+    axes[0].set_ylim(-0.7, n - 0.3)
+    axes[0].set_yticks(range(n - 1, -1, -1), [text for text, _ in lines], fontsize=8, **TEXT)
+    for tick, (_, key) in zip(axes[0].get_yticklabels(), lines, strict=True):
+        tick.set_fontweight("bold" if key is None else "normal")
+    fig.suptitle(title, fontsize=10, x=0.01, ha="left", **TEXT)
+    alt = (
+        f"Forest plots of {', '.join(t for t, _ in panels)}: one panel per coefficient, "
+        f"{sum(1 for _, key in lines if key is None)} groups, estimates with 95% CIs."
+    )
+    return Figure(name=name, title=title, png=_png(fig), alt=alt)

@@ -8,9 +8,7 @@ from collections import defaultdict
 
 from grading.reports.model import Table
 from grading.reports.stat import Stat
-from grading.reports.units import OVERALL
-
-REGION_ORDER = {"canal": 0, "recess": 1, "foramen": 2, OVERALL: 3}
+from grading.reports.tables import regions_first
 
 
 def estimate_ci(stat: Stat | None) -> str:
@@ -33,7 +31,7 @@ def _pivot(stats, key, columns: list[tuple[str, tuple]], *, with_p: tuple = ()) 
     for stat in stats:
         grouped[key(stat)][(stat.scale, stat.statistic, stat.variance)] = stat
     rows = []
-    for row_key in sorted(grouped, key=lambda k: tuple(REGION_ORDER.get(x, x) for x in k)):
+    for row_key in sorted(grouped, key=lambda k: (k[0], regions_first(k[1]), *k[2:])):
         cells = grouped[row_key]
         row = dict(zip(("case_set", "region", "reader"), row_key, strict=False))
         for title, (scale, statistic, *variance) in columns:

@@ -255,4 +255,6 @@ def primary_case_set(case_sets) -> str:
 
 
 def regions_first(region: str) -> tuple[int, str]:
-    return (1 if region == OVERALL else 0, region)
+    """Canal, recess, foramen (the template's order), other regions by name, overall last."""
+    order = {"canal": 0, "recess": 1, "foramen": 2, OVERALL: 99}
+    return (order.get(region, 50), region)

@@ -10,7 +10,7 @@ import re
 import openpyxl
 import pytest
 
-from grading.reports.figures import confusion_heatmaps, forest_plot
+from grading.reports.figures import confusion_heatmaps, forest_panels, forest_plot
 from grading.reports.model import Report, Table
 from grading.reports.render_html import render_html, render_html_body
 from grading.reports.render_pdf import render_pdf
@@ -255,3 +255,33 @@ def test_heatmaps_refuse_counts_that_do_not_match_the_categories():
             [{"label": "x", "counts": [[1, 2], [3, 4]]}],
             name="h", title="t", categories=CATEGORIES,
         )  # fmt: skip
+
+
+def test_forest_panels_share_the_rows_of_the_first_panel_and_render_identically_twice():
+    from PIL import Image
+
+    rows = [
+        {
+            "label": "reader2",
+            "group": "Central canal",
+            "estimate": 0.8,
+            "ci_low": 0.7,
+            "ci_high": 0.9,
+        },
+        {
+            "label": "model",
+            "group": "Central canal",
+            "estimate": None,
+            "ci_low": None,
+            "ci_high": None,
+        },
+    ]
+    panels = [("AC2 linear", rows), ("κ linear", rows[:1]), ("Sensitivity", [])]
+    first = forest_panels(panels, name="grid", title="Agreement ≥ moderate")
+    again = forest_panels(panels, name="grid", title="Agreement ≥ moderate")
+    assert first.png == again.png
+    width, height = Image.open(io.BytesIO(first.png)).size
+    assert width > 600 and height > 200
+    assert "AC2 linear, κ linear, Sensitivity" in first.alt and "1 groups" in first.alt
+    with pytest.raises(ValueError, match="at least one panel"):
+        forest_panels([("AC2", [])], name="x", title="x")
