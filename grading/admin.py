@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from grading.models import CaseTruth, Grade, GradingProtocol, Mark, Read
+from grading.models import CaseTruth, Grade, GradingProtocol, Mark, Read, ReportRun
 from readerstudy.admin_helpers import ReadOnlyAdmin
 
 
@@ -52,3 +52,9 @@ class CaseTruthAdmin(ReadOnlyAdmin):
 @admin.register(GradingProtocol)
 class GradingProtocolAdmin(ReadOnlyAdmin):
     list_display = ["name", "template", "created_at"]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "study", "status", "seed", "bootstrap", "created_at", "seconds"]
+    list_filter = ["status", "study"]
