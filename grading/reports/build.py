@@ -17,17 +17,16 @@ from importlib import metadata
 
 from django.utils import timezone
 
-from grading.reports import figures as figs
 from grading.reports import tables as tb
 from grading.reports.analysis import Analysis, SessionChoice
 from grading.reports.formats import imrmc_csv, mrmcaov_csv, rsna2024_csv
 from grading.reports.journal import journal_tables
 from grading.reports.methods import methods_text
 from grading.reports.model import Report, Table
+from grading.reports.plots import report_figures
 from grading.reports.selectors import ReportInputs
 from grading.reports.stat import STATISTIC_COLUMNS
 from grading.reports.tidy import marks_csv, reads_csv, table_csv
-from grading.reports.units import OVERALL
 from readerstudy.version import git_sha, package_version
 
 REPORT_FORMAT = 1
@@ -96,150 +95,6 @@ def statistics_json(inputs: ReportInputs, analysis: Analysis, seed: int, bootstr
             "statistics": [s.record() for s in analysis.stats],
         }
     )
-
-
-def _figures(analysis: Analysis, stats, case_set: str):
-    plan = analysis.plan
-    region_label = {r.code: r.label for r in analysis.spec.regions} | {OVERALL: "Overall"}
-    out = []
-
-    def forest(name, title, chosen, label, xlabel, xlim=None):
-        rows = [
-            {
-                "label": label(s),
-                "group": region_label.get(s.region, s.region),
-                "estimate": s.estimate,
-                "ci_low": s.ci_low,
-                "ci_high": s.ci_high,
-            }
-            for s in sorted(chosen, key=lambda s: tb.regions_first(s.region))
-        ]
-        if rows:
-            out.append(figs.forest_plot(rows, name=name, title=title, xlabel=xlabel, xlim=xlim))
-
-    def pick(analysis_name, statistic, variance="cluster", scale=None):
-        return [
-            s
-            for s in stats
-            if s.analysis == analysis_name
-            and s.statistic == statistic
-            and s.case_set == case_set
-            and s.variance == variance
-            and (scale is None or s.scale == scale)
-        ]
-
-    reader_session = lambda s: f"{s.reader} (S{s.sessions})"  # noqa: E731
-    forest(
-        "forest_ac2",
-        f"Gwet AC2 (linear) vs reference, 4-grade, {case_set} cases",
-        pick("agreement_reference", "gwet_ac2_linear"),
-        reader_session,
-        "AC2 (95% CI)",
-    )
-
-    def grid(name, title, analysis_name, coefficients, label):
-        panels = []
-        for panel_title, scale, statistic in coefficients:
-            chosen = sorted(
-                pick(analysis_name, statistic, scale=scale),
-                key=lambda s: tb.regions_first(s.region),
-            )
-            rows = [
-                {
-                    "label": label(s),
-                    "group": region_label.get(s.region, s.region),
-                    "estimate": s.estimate,
-                    "ci_low": s.ci_low,
-                    "ci_high": s.ci_high,
-                }
-                for s in chosen
-            ]
-            if rows:
-                panels.append((panel_title, rows))
-        if panels:
-            out.append(figs.forest_panels(panels, name=name, title=title))
-
-    grid(
-        "forest_agreement_4grade",
-        f"Agreement with the reference, 4-grade, {case_set} cases (95% CI)",
-        "agreement_reference",
-        [
-            ("AC2 linear", "4-grade", "gwet_ac2_linear"),
-            ("κ linear", "4-grade", "cohen_kappa_linear"),
-            ("κ quadratic", "4-grade", "cohen_kappa_quadratic"),
-            ("% agreement", "4-grade", "percent_agreement"),
-        ],
-        reader_session,
-    )
-    grid(
-        "forest_agreement_dichotomous",
-        f"Agreement with the reference, dichotomous, {case_set} cases (95% CI)",
-        "agreement_reference",
-        [
-            ("AC1", "dichotomous", "gwet_ac1"),
-            ("κ", "dichotomous", "cohen_kappa"),
-            ("Sensitivity", "dichotomous", "sensitivity"),
-            ("Specificity", "dichotomous", "specificity"),
-        ],
-        reader_session,
-    )
-    grid(
-        "forest_interobserver",
-        f"Interobserver agreement, {case_set} cases (95% CI)",
-        "interobserver_pairwise",
-        [
-            ("AC2 linear", "4-grade", "gwet_ac2_linear"),
-            ("κ linear", "4-grade", "cohen_kappa_linear"),
-            ("AC1", "dichotomous", "gwet_ac1"),
-            ("κ", "dichotomous", "cohen_kappa"),
-        ],
-        lambda s: f"{s.reader} vs {s.comparator}",
-    )
-    forest(
-        "forest_recall",
-        f"Detection recall, {case_set} cases",
-        pick("recall", "recall"),
-        lambda s: s.reader,
-        "Recall (95% CI)",
-        (0.0, 1.0),
-    )
-    forest(
-        "forest_model_vs_radiologists",
-        f"Model − radiologist, AC2 (linear), 4-grade, {case_set} cases",
-        pick("model_vs_radiologist", "gwet_ac2_linear"),
-        lambda s: f"{s.reader} − {s.comparator}",
-        "Difference (95% CI)",
-    )
-    forest(
-        "forest_ai_vs_unaided",
-        f"AI-assisted − unaided, AC2 (linear), {case_set} cases",
-        pick("ai_vs_unaided", "gwet_ac2_linear"),
-        lambda s: s.reader,
-        "Difference (95% CI)",
-    )
-    panels = []
-    labels = [g.label for g in analysis.spec.scale]
-    for region in [r.code for r in analysis.spec.regions]:
-        table = analysis.grades[(case_set, region, "4-grade")]
-        for name in plan.readers:
-            column = f"{name}@s{plan.primary}"
-            if column not in table:
-                continue
-            pairs = table[[plan.reference, column]].dropna().astype(int)
-            counts = [[0] * len(labels) for _ in labels]
-            for ref, grade in zip(pairs[plan.reference], pairs[column], strict=True):
-                counts[ref][grade] += 1
-            panels.append({"label": f"{name} · {region_label[region]}", "counts": counts})
-    if panels:
-        out.append(
-            figs.confusion_heatmaps(
-                panels,
-                name="confusion",
-                categories=labels,
-                title=f"Reader (columns) vs reference (rows), 4-grade counts, {case_set} cases",
-            )
-        )
-    return tuple(out)
 
 
 def _codebook() -> Table:
@@ -314,7 +169,7 @@ def build_report(
         study=inputs.study,
         title=f"Agreement report: {inputs.study_name}",
         tables=tables,
-        figures=_figures(analysis, stats, case_set),
+        figures=report_figures(analysis, stats, case_set),
         methods=methods_text(
             plan,
             recall_source=getattr(analysis, "recall_source", "truth"),

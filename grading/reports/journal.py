@@ -10,6 +10,20 @@ from grading.reports.model import Table
 from grading.reports.stat import Stat
 from grading.reports.tables import regions_first
 
+# Coefficient columns: (title, (scale, statistic)), the journal's order; the figures share them.
+FOUR_GRADE = [
+    ("AC2 linear", ("4-grade", "gwet_ac2_linear")),
+    ("κ linear", ("4-grade", "cohen_kappa_linear")),
+    ("κ quadratic", ("4-grade", "cohen_kappa_quadratic")),
+    ("% agreement", ("4-grade", "percent_agreement")),
+]
+DICHOTOMOUS = [
+    ("AC1", ("dichotomous", "gwet_ac1")),
+    ("κ", ("dichotomous", "cohen_kappa")),
+    ("Sensitivity", ("dichotomous", "sensitivity")),
+    ("Specificity", ("dichotomous", "specificity")),
+]
+
 
 def estimate_ci(stat: Stat | None) -> str:
     if stat is None or stat.estimate is None:
@@ -58,18 +72,7 @@ def journal_tables(stats: list[Stat], extra: dict[str, Table]) -> tuple[Table, .
     by = defaultdict(list)
     for stat in stats:
         by[stat.analysis].append(stat)
-    four = [
-        ("AC2 linear", ("4-grade", "gwet_ac2_linear")),
-        ("κ linear", ("4-grade", "cohen_kappa_linear")),
-        ("κ quadratic", ("4-grade", "cohen_kappa_quadratic")),
-        ("% agreement", ("4-grade", "percent_agreement")),
-    ]
-    two = [
-        ("AC1", ("dichotomous", "gwet_ac1")),
-        ("κ", ("dichotomous", "cohen_kappa")),
-        ("Sensitivity", ("dichotomous", "sensitivity")),
-        ("Specificity", ("dichotomous", "specificity")),
-    ]
+    four, two = FOUR_GRADE, DICHOTOMOUS
     row_key = lambda s: (s.case_set, s.region, _label(s))  # noqa: E731
     pair_key = lambda s: (s.case_set, s.region, f"{s.reader} vs {s.comparator}")  # noqa: E731
     recall = [s for s in by["recall"]]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from grading.agreement.timing import time_summary
 from grading.reports.model import Table
 from grading.reports.stat import STATISTIC_COLUMNS, Stat
-from grading.reports.units import ALL_CASES, OVERALL, in_case_set
+from grading.reports.units import ALL_CASES, OVERALL, in_case_set, rater_column
 
 ESTIMATE = ("estimate", "ci_low", "ci_high", "p_value", "n_subjects", "n_clusters")
 
@@ -112,9 +113,25 @@ def comparison_table(stats: list[Stat], analysis: str, name: str, title: str) ->
     )
 
 
-def confusion_table(grades: dict, plan) -> Table:
+def confusion_matrices(grades: dict, plan, q: int):
+    """(case set, region, reader, q×q counts with rows = reference grade) for every reader of
+    the primary session, on the 4-grade units both graded."""
+    ordered = sorted(grades.items(), key=lambda kv: (kv[0][0], regions_first(kv[0][1])))
+    for (case_set, region, scale), table in ordered:
+        if scale != "4-grade":
+            continue
+        for name in plan.readers:
+            column = rater_column(name, plan.primary)
+            if column not in table:
+                continue
+            pairs = table[[plan.reference, column]].dropna().to_numpy(dtype=int)
+            counts = np.zeros((q, q), dtype=int)
+            np.add.at(counts, (pairs[:, 0], pairs[:, 1]), 1)
+            yield case_set, region, name, counts.tolist()
+
+
+def confusion_table(grades: dict, plan, q: int = 4) -> Table:
     """Counts of reader grade by reference grade (4-grade), per case set, region, reader."""
-    rows = []
     columns = (
         "case_set",
         "region",
@@ -124,28 +141,20 @@ def confusion_table(grades: dict, plan) -> Table:
         "reader_grade",
         "count",
     )
-    for (case_set, region, scale), table in sorted(grades.items()):
-        if scale != "4-grade":
-            continue
-        for name in plan.readers:
-            column = f"{name}@s{plan.primary}"
-            if column not in table:
-                continue
-            pairs = table[[plan.reference, column]].dropna()
-            counts = pairs.groupby([plan.reference, column]).size()
-            for ref_grade in range(4):
-                for grade in range(4):
-                    rows.append(
-                        {
-                            "case_set": case_set,
-                            "region": region,
-                            "reader": name,
-                            "session": plan.primary,
-                            "reference_grade": ref_grade,
-                            "reader_grade": grade,
-                            "count": int(counts.get((float(ref_grade), float(grade)), 0)),
-                        }
-                    )
+    rows = [
+        {
+            "case_set": case_set,
+            "region": region,
+            "reader": name,
+            "session": plan.primary,
+            "reference_grade": ref_grade,
+            "reader_grade": grade,
+            "count": counts[ref_grade][grade],
+        }
+        for case_set, region, name, counts in confusion_matrices(grades, plan, q)
+        for ref_grade in range(q)
+        for grade in range(q)
+    ]
     return Table(
         "confusion",
         "Table 6. Confusion matrices against the reference (4-grade)",

@@ -236,6 +236,8 @@ def test_an_injected_formula_reader_name_is_neutralised_in_every_export(exported
     grades = (exported.out / "cli" / "grades_all_canal_4grade.csv").read_text()
     assert not any(cell.startswith("=") for cell in grades.splitlines()[0].split(","))
     workbook = openpyxl.load_workbook(exported.out / "report.xlsx")
+    confusion = list(workbook["confusion"].iter_rows(min_row=2, values_only=True))
+    assert any(row[2] == SAFE_INJECTED for row in confusion)  # the reader is still counted
     for sheet in workbook:
         for row in sheet.iter_rows():
             for cell in row:
