@@ -156,3 +156,41 @@ def test_the_sweeper_fails_a_run_whose_worker_died(graded):
     assert report_run_sweep() == 1
     run.refresh_from_db()
     assert run.status == "failed" and "worker" in run.error
+
+
+def test_agreement_report_names_the_problem_for_an_unknown_study_or_one_without_reads(
+    cast, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    tmp_path = tmp_path / "report"
+    with pytest.raises(CommandError, match="No study with slug 'nope'"):
+        call_command("agreement_report", "--study", "nope", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="no submitted reads"):
+        call_command("agreement_report", "--study", "alpha", "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="--bootstrap"):
+        call_command(
+            "agreement_report", "--study", "alpha", "--out", str(tmp_path), "--bootstrap", "-1"
+        )
+    assert not tmp_path.exists()  # nothing half-written
+
+
+def test_agreement_report_writes_the_exports_and_says_where(graded, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "agreement_report",
+        "--study",
+        "alpha",
+        "--out",
+        str(tmp_path / "r"),
+        "--bootstrap",
+        "0",
+        stdout=out,
+    )
+    assert "statistics written to" in out.getvalue()
+    assert (tmp_path / "r" / "statistics.json").exists()
+    assert (tmp_path / "r" / "manifest.json").exists()
