@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grading.reports.analysis import SessionChoice
+from grading.reports.plan import SessionChoice
 from grading.reports.selectors import study_report, study_reports
 from grading.reports.services import MAX_BOOTSTRAP, report_run_start, report_run_sweep
 from readerstudy.api_errors import NotFound, validated

@@ -18,11 +18,12 @@ from importlib import metadata
 from django.utils import timezone
 
 from grading.reports import tables as tb
-from grading.reports.analysis import Analysis, SessionChoice
+from grading.reports.analysis import Analysis
 from grading.reports.formats import imrmc_csv, mrmcaov_csv, rsna2024_csv
 from grading.reports.journal import journal_tables
 from grading.reports.methods import methods_text
 from grading.reports.model import Report, Table
+from grading.reports.plan import SessionChoice
 from grading.reports.plots import report_figures
 from grading.reports.selectors import ReportInputs
 from grading.reports.stat import STATISTIC_COLUMNS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grading.reports.analysis import Plan
+from grading.reports.plan import Plan
 
 
 def methods_text(

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grading.models import ReportRun, ReportStatus
-from grading.reports.analysis import PlanError, SessionChoice, make_plan
 from grading.reports.build import build_report, write_files
+from grading.reports.plan import PlanError, SessionChoice, make_plan
 from grading.reports.selectors import report_inputs
 from grading.reports.units import reads_frame
 from readerstudy.api_errors import ApplicationError

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from grading.reports.analysis import SessionChoice
+from grading.reports.plan import SessionChoice
 from grading.reports.render_html import REPORT_CSS
 from grading.reports.selectors import study_report, study_reports
 from grading.reports.services import (

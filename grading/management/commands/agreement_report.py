@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grading.reports.analysis import PlanError, SessionChoice
 from grading.reports.build import build_report, write_files
+from grading.reports.plan import PlanError, SessionChoice
 from grading.reports.selectors import report_inputs
 from readerstudy.studies.models import Study
 
