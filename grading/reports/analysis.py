@@ -41,7 +41,12 @@ class Analysis:
     ):
         self.inputs, self.seed, self.bootstrap = inputs, seed, bootstrap
         self.frame = reads_frame(inputs.reads)
-        self.plan = make_plan(inputs, self.frame, choice or SessionChoice())
+        self.plan = make_plan(
+            reference=inputs.reference,
+            sessions={s.number for s in inputs.sessions},
+            frame=self.frame,
+            choice=choice or SessionChoice(),
+        )
         self.spec = inputs.spec
         self.progress = progress or (lambda done, total: None)
         self.files: dict[str, str] = {}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from grading.reports.selectors import ReportInputs
 from grading.reports.units import ALL_CASES, rater_column
 
 
@@ -47,17 +46,22 @@ def _sessions_with_reads(frame: pd.DataFrame, arm: str, reference: str) -> list[
     return sorted(int(s) for s in rows["session"].unique())
 
 
-def make_plan(inputs: ReportInputs, frame: pd.DataFrame, choice: SessionChoice) -> Plan:
-    if inputs.reference is None:
+def make_plan(
+    *, reference: str | None, sessions: set[int], frame: pd.DataFrame, choice: SessionChoice
+) -> Plan:
+    """The plan for a study whose reference reader is ``reference``, whose sessions are
+    numbered ``sessions`` and whose submitted reads ``frame`` lists (one row per read or per
+    grade: columns reader, reader_kind, session, arm, case_set)."""
+    if reference is None:
         raise PlanError("The study has no reference reader: designate one first.")
     if frame.empty:
         raise PlanError("The study has no submitted reads yet.")
-    ref_rows = frame[frame["reader"] == inputs.reference]
+    ref_rows = frame[frame["reader"] == reference]
     if ref_rows.empty:
-        raise PlanError(f"The reference reader {inputs.reference!r} has no submitted reads.")
-    unaided = _sessions_with_reads(frame, "unaided", inputs.reference)
-    ai_sessions = _sessions_with_reads(frame, "ai_assisted", inputs.reference)
-    known = {s.number for s in inputs.sessions}
+        raise PlanError(f"The reference reader {reference!r} has no submitted reads.")
+    unaided = _sessions_with_reads(frame, "unaided", reference)
+    ai_sessions = _sessions_with_reads(frame, "ai_assisted", reference)
+    known = set(sessions)
     for label, number in (
         ("primary", choice.primary),
         ("repeat", choice.repeat),
@@ -74,17 +78,17 @@ def make_plan(inputs: ReportInputs, frame: pd.DataFrame, choice: SessionChoice) 
     ref_sessions = sorted(int(s) for s in ref_rows["session"].unique())
     ref_session = primary if primary in ref_sessions else ref_sessions[0]
     in_primary = frame[frame["session"] == primary]
-    names = sorted(set(in_primary["reader"]) - {inputs.reference})
+    names = sorted(set(in_primary["reader"]) - {reference})
     kinds = dict(zip(frame["reader"], frame["reader_kind"], strict=False))
     case_sets = sorted(frame["case_set"].unique())
     return Plan(
         primary=primary,
         repeat=repeat,
         ai=ai,
-        reference=rater_column(inputs.reference, ref_session),
-        reference_name=inputs.reference,
+        reference=rater_column(reference, ref_session),
+        reference_name=reference,
         readers=tuple(names),
-        humans=tuple(sorted([inputs.reference, *(n for n in names if kinds[n] == "human")])),
+        humans=tuple(sorted([reference, *(n for n in names if kinds[n] == "human")])),
         models=tuple(n for n in names if kinds[n] == "model"),
         case_sets=tuple([*case_sets, ALL_CASES] if len(case_sets) > 1 else case_sets),
     )

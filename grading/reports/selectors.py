@@ -86,3 +86,28 @@ def study_report(study, run_id: int):
     from grading.models import ReportRun
 
     return ReportRun.objects.filter(study=study, pk=run_id).select_related("study").first()
+
+
+def plan_frame(study):
+    """(reference name, session numbers, one row per submitted reader × session × case set):
+    enough to check a report's plan without reading every grade."""
+    import pandas as pd
+
+    from grading.models import Read, ReadStatus
+
+    rows = (
+        Read.objects.filter(assignment__session__study=study, status=ReadStatus.SUBMITTED)
+        .values_list(
+            "assignment__reader__name",
+            "assignment__reader__kind",
+            "assignment__session__number",
+            "assignment__session__arm",
+            "assignment__case__case_set",
+        )
+        .distinct()
+    )
+    frame = pd.DataFrame(
+        list(rows), columns=["reader", "reader_kind", "session", "arm", "case_set"]
+    )
+    reference = study.reference_reader.name if study.reference_reader_id else None
+    return reference, set(study.sessions.values_list("number", flat=True)), frame

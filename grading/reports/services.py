@@ -21,8 +21,7 @@ from django.utils import timezone
 from grading.models import ReportRun, ReportStatus
 from grading.reports.build import build_report, write_files
 from grading.reports.plan import PlanError, SessionChoice, make_plan
-from grading.reports.selectors import report_inputs
-from grading.reports.units import reads_frame
+from grading.reports.selectors import plan_frame, report_inputs
 from readerstudy.api_errors import ApplicationError
 
 logger = logging.getLogger("readerstudy.reports")
@@ -48,9 +47,9 @@ def report_run_start(
     choice = choice or SessionChoice()
     if not 0 <= bootstrap <= MAX_BOOTSTRAP:
         raise ApplicationError(f"bootstrap must lie between 0 and {MAX_BOOTSTRAP}.")
-    inputs = report_inputs(study)
+    reference, sessions, frame = plan_frame(study)
     try:  # refuse now, with the reason, rather than fail later in the worker
-        make_plan(inputs, reads_frame(inputs.reads), choice)
+        make_plan(reference=reference, sessions=sessions, frame=frame, choice=choice)
     except PlanError as exc:
         raise ApplicationError(str(exc)) from exc
     run = ReportRun.objects.create(
