@@ -170,6 +170,25 @@ def wait_loaded(page):
     assert error is None, error
 
 
+def db_settled(query, timeout: float = 10.0):
+    """Run an ORM ``query`` from the test thread while the page is live.
+
+    The live server and the test share one in-memory SQLite database (shared cache), whose
+    table locks fail at once with "database table is locked" instead of waiting, e.g. when the
+    page autosaves a draft just as the test reads. Retry until the lock is gone.
+    """
+    from django.db import OperationalError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return query()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))

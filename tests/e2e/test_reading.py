@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from grading.models import Read
-from tests.e2e.conftest import log_in, open_case, screenshot, wait_loaded, wait_until
+from tests.e2e.conftest import (
+    db_settled,
+    log_in,
+    open_case,
+    screenshot,
+    wait_loaded,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,12 +84,15 @@ def test_a_reader_reads_a_whole_case_with_keyboard_and_mouse(live_server, page, 
     page.keyboard.press("Control+Enter")
     page.wait_for_url(f"**/read/{second.code}/", timeout=15000)
 
-    read = Read.objects.get(assignment=first)
+    def stored_read():
+        read = Read.objects.get(assignment=first)
+        return read, {g.site: g.grade for g in read.grades.all()}, list(read.marks.all())
+
+    read, stored, marks = db_settled(stored_read)
     assert read.status == "submitted"
-    stored = {g.site: g.grade for g in read.grades.all()}
     assert stored == {code: entered[code] for code in entered}
     assert sorted(stored.values()) == sorted(grades)
-    (box,) = read.marks.all()
+    (box,) = marks
     assert box.site == site and box.kind == "box" and box.sop_instance_uid == axial_uid
     assert box.image_xy == pytest.approx(list(target), abs=1.0)
     assert box.box_xyxy == pytest.approx([90, 80, 110, 100], abs=1.0)
@@ -118,7 +128,7 @@ def test_autosave_survives_a_reload_and_a_lost_connection(live_server, page, rea
     assert "Offline" in page.locator("[data-save-state]").inner_text()
     page.context.set_offline(False)
     wait_saved(page)
-    draft = Read.objects.get(assignment=assignment).draft
+    draft = db_settled(lambda: Read.objects.get(assignment=assignment).draft)
     assert list(draft["grades"].values()) == [0, 1, 2, 3, "na"]
 
 
@@ -145,9 +155,13 @@ def test_the_ai_overlay_appears_only_in_the_ai_assisted_session(live_server, pag
     locked_marks = [m for m in state(page)["viewer"]["marks"] if m["locked"]]
     assert len(locked_marks) == 25
     site = state(page)["activeSite"]
-    (model_mark,) = Read.objects.get(
-        assignment__case=assisted.case, assignment__reader__kind="model"
-    ).marks.filter(site=site)
+    (model_mark,) = db_settled(
+        lambda: list(
+            Read.objects.get(
+                assignment__case=assisted.case, assignment__reader__kind="model"
+            ).marks.filter(site=site)
+        )
+    )
     page.locator(".ai-marks button").first.click()  # "Go to AI point 1" for the active cell
     wait_until(
         page,

@@ -9,7 +9,7 @@ import pytest
 
 from readerstudy.audit.services import Actor
 
-from .conftest import ARTIFACTS, log_in, screenshot, wait_until
+from .conftest import ARTIFACTS, db_settled, log_in, screenshot, wait_until
 
 
 @pytest.fixture
@@ -94,7 +94,11 @@ def test_the_page_follows_a_running_build_and_reloads_when_it_ends(live_server, 
     page.goto(f"{live_server.url}/studies/e2e/report/")
     wait_until(page, "document.getElementById('report-bar')?.value === 3")
     assert page.evaluate("() => document.getElementById('report-bar').max") == 9
-    ReportRun.objects.filter(pk=run.pk).update(status="failed", error="stopped for the test")
+    db_settled(
+        lambda: ReportRun.objects.filter(pk=run.pk).update(
+            status="failed", error="stopped for the test"
+        )
+    )
     page.wait_for_url(f"**/studies/e2e/report/?run={run.pk}", timeout=10_000)
     assert page.locator("#report-progress").count() == 0
     assert "stopped for the test" in page.inner_text("main")
