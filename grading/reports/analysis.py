@@ -16,6 +16,7 @@ from grading.reports.stat import Stat, command
 from grading.reports.units import (
     OVERALL,
     SCALES,
+    detection_table,
     grade_table,
     in_case_set,
     in_region,
@@ -23,7 +24,6 @@ from grading.reports.units import (
     proportion_table,
     rater_column,
     reads_frame,
-    recall_table,
 )
 
 
@@ -196,7 +196,7 @@ class Analysis:
         for case_set in p.case_sets:
             for region in self.regions:
                 chosen = in_region(in_case_set(findings, case_set), region)
-                table = recall_table(chosen, marks, read, raters=raters, tolerance_mm=tolerance)
+                table = detection_table(chosen, marks, read, raters=raters, tolerance_mm=tolerance)
                 path = f"cli/recall_{case_set}_{region}.csv"
                 self.files[path] = cli_csv(table)
                 self.recall_tables[(case_set, region)] = table

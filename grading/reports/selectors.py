@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from grading.models import CaseTruth
 from grading.protocols import ProtocolSpec
 from grading.reports.tidy import tidy_marks, tidy_reads
-from readerstudy.studies.models import ReaderKind
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,6 @@ class ReportInputs:
     reads: list[dict]  # tidy rows (grading.reports.tidy.READS_COLUMNS)
     marks: list[dict]  # tidy rows (MARKS_COLUMNS)
     truth: list[dict]  # phantom truth: case, site, grade, keypoint_lps
-
-    @property
-    def model_readers(self) -> tuple[str, ...]:
-        return tuple(r.name for r in self.readers if r.kind == ReaderKind.MODEL)
 
 
 def report_inputs(study) -> ReportInputs:

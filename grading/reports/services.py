@@ -6,6 +6,7 @@ so a half-built report is never served.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -121,8 +122,6 @@ def report_run_execute(*, run_id: int) -> str:
 
 
 def _sha(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 

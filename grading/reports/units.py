@@ -122,7 +122,7 @@ def proportion_table(
     return out.reset_index(drop=True)
 
 
-def recall_table(
+def detection_table(
     findings: pd.DataFrame,
     marks: pd.DataFrame,
     read_raters: pd.DataFrame,
